@@ -1,0 +1,70 @@
+# sockbox: one binary, seven applets. See README.md.
+CC      ?= cc
+CFLAGS  ?= -O2
+LDFLAGS ?=
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DESTDIR ?=
+
+# Flags sockbox always needs, on top of the user's CFLAGS.
+SB_CFLAGS = -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -MMD -MP
+
+# The applet names, read from the same table the dispatcher is built from.
+APPLETS := $(shell grep -o '^APPLET.[a-z0-9_]*' applets/applets.h | cut -c8-)
+SRCS    := $(sort $(wildcard applets/*.c lib/*.c))
+
+# Each variant builds in its own directory: obj/opt for ./sockbox, obj/san
+# for the sanitizer binary, obj/static for the static musl one.
+ifeq ($(SANITIZE),1)
+VARIANT  = san
+BIN      = obj/san/sockbox
+SB_CFLAGS += -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+SB_LDFLAGS = -fsanitize=address,undefined
+else
+VARIANT  = opt
+BIN      = sockbox
+endif
+OBJS = $(SRCS:%.c=obj/$(VARIANT)/%.o)
+
+BATS ?= bats
+BATS_JOBS ?=
+
+.PHONY: all check static bench install uninstall clean
+
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	$(CC) $(CFLAGS) $(SB_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS)
+
+obj/$(VARIANT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SB_CFLAGS) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# make check [SANITIZE=1] [TESTS=tests/NAME.bats]
+TESTS ?= tests
+check: $(BIN)
+	SOCKBOX=$(abspath $(BIN)) $(BATS) $(BATS_JOBS) $(TESTS)
+
+# A static binary against musl (Debian's musl-tools).
+MUSL_CC ?= musl-gcc
+static:
+	$(MAKE) VARIANT=static BIN=sockbox-static CC=$(MUSL_CC) \
+		LDFLAGS="-static $(LDFLAGS)" sockbox-static
+
+bench: $(BIN)
+	SOCKBOX=$(abspath $(BIN)) tests/bench/run $(WORKLOAD)
+
+install: $(BIN)
+	mkdir -p $(DESTDIR)$(BINDIR)
+	cp $(BIN) $(DESTDIR)$(BINDIR)/sockbox.new
+	mv -f $(DESTDIR)$(BINDIR)/sockbox.new $(DESTDIR)$(BINDIR)/sockbox
+	for a in $(APPLETS); do ln -sf sockbox $(DESTDIR)$(BINDIR)/$$a; done
+
+uninstall:
+	for a in sockbox $(APPLETS); do rm -f $(DESTDIR)$(BINDIR)/$$a; done
+
+clean:
+	rm -rf obj sockbox sockbox-static
+
+-include $(OBJS:.o=.d)

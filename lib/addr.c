@@ -1,0 +1,123 @@
+/*
+ * addr.c: host operands and addresses: brackets, wildcards, numeric
+ * parsing, and the one way sockbox prints an address ("[::1]:80").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include "sockbox.h"
+
+char *
+unbracket(char *s)
+{
+	size_t n = strlen(s);
+
+	if (*s != '[')
+		return strchr(s, ']') ? NULL : s;
+	if (n < 2 || s[n - 1] != ']' || memchr(s + 1, ']', n - 2))
+		return NULL;
+	s[n - 1] = '\0';
+	return s + 1;
+}
+
+int
+is_wildcard(const char *host)
+{
+	return *host == '\0' || strcmp(host, "*") == 0 ||
+	    strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+}
+
+int
+parse_addr(const char *s, int family, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct addrinfo hints = { 0 }, *ai;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family != AF_INET6 && inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (family == AF_INET || strchr(s, ':') == NULL)
+		return -1;
+	/* getaddrinfo, not inet_pton, so that "fe80::1%lo" keeps its scope. */
+	hints.ai_family = AF_INET6;
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo(s, NULL, &hints, &ai) != 0)
+		return -1;
+	memcpy(sin6, ai->ai_addr, sizeof(*sin6));
+	*len = sizeof(*sin6);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+int
+is_numeric_addr(const char *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	return parse_addr(s, AF_UNSPEC, &ss, &len) == 0;
+}
+
+int
+addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+}
+
+char *
+fmt_addr(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	char scope[IF_NAMESIZE + 2] = "";
+
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    buf, len);
+	} else if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf, len);
+	} else if (sa->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, buf, len);
+		if (sin6->sin6_scope_id) {
+			scope[0] = '%';
+			if (!if_indextoname(sin6->sin6_scope_id, scope + 1))
+				snprintf(scope + 1, sizeof(scope) - 1, "%u",
+				    (unsigned)sin6->sin6_scope_id);
+			strncat(buf, scope, len - strlen(buf) - 1);
+		}
+	} else {
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+char *
+fmt_addrport(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char a[ADDRPORT_LEN];
+	int v6;
+
+	fmt_addr(sa, a, sizeof(a));
+	v6 = strchr(a, ':') != NULL;
+	snprintf(buf, len, "%s%s%s:%d", v6 ? "[" : "", a, v6 ? "]" : "",
+	    addr_port(sa));
+	return buf;
+}
+
+const char *
+gai_msg(int err)
+{
+	if (err == EAI_SYSTEM)
+		return strerror(errno);
+	return gai_strerror(err);
+}

@@ -1,0 +1,137 @@
+/*
+ * diag.c: diagnostics ("prog: message", one write(2) each so forked
+ * children never interleave), exit codes, and the option loop.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "sockbox.h"
+
+const char *prog = "sockbox";
+
+static void
+vsay(const char *fmt, va_list ap, int err)
+{
+	char buf[1024];
+	int n, m;
+
+	n = snprintf(buf, sizeof(buf), "%s: ", prog);
+	m = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	n = m < 0 ? n : n + m;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	if (err) {
+		m = snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(err));
+		n += m;
+		if (n > (int)sizeof(buf) - 2)
+			n = sizeof(buf) - 2;
+	}
+	buf[n++] = '\n';
+	(void)!write(STDERR_FILENO, buf, n);
+}
+
+void
+warn_msg(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap, 0);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+warn_errno(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap, saved);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+die_msg(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap, 0);
+	va_end(ap);
+	exit(code);
+}
+
+void
+die_errno(int code, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap, saved);
+	va_end(ap);
+	exit(code);
+}
+
+void
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap, 0);
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+int
+next_opt(int argc, char **argv, const char *optstring,
+    const struct option *longopts, const char *usage)
+{
+	static const struct option help_only[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char spec[64];
+	const char *arg;
+	int ch;
+
+	/* '+': stop at the first operand; ':': report missing arguments. */
+	snprintf(spec, sizeof(spec), "+:%sh", optstring);
+	opterr = 0;
+	ch = getopt_long(argc, argv, spec, longopts ? longopts : help_only,
+	    NULL);
+	if (ch != ':' && ch != '?') {
+		if (ch == 'h') {
+			fputs(usage, stdout);
+			exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL);
+		}
+		return ch;
+	}
+	/* A long option is named as written, up to any "=value". */
+	arg = argv[optind - 1];
+	if (strncmp(arg, "--", 2) == 0)
+		die_usage("%s option '%.*s'", ch == ':' ?
+		    "missing argument for" : "unknown", (int)strcspn(arg, "="),
+		    arg);
+	die_usage("%s option '-%c'", ch == ':' ? "missing argument for" :
+	    "unknown", optopt);
+}
+
+void
+need_operands(int argc, char **argv, int min, int max)
+{
+	int n = argc - optind;
+
+	if (n < min)
+		die_usage("missing operand (see '%s --help')", prog);
+	if (max >= 0 && n > max)
+		die_usage("extra operand '%s'", argv[optind + max]);
+}

@@ -1,0 +1,81 @@
+/*
+ * parse.c: strict parsers for numbers, durations and ports. Bad input
+ * never gets past them: each dies with exit 2 and names what it rejected.
+ */
+#include <ctype.h>
+#include <netdb.h>
+#include <string.h>
+#include "sockbox.h"
+
+/* Decimal digits only, no sign, no overflow past max; -1 if not. */
+static int
+scan_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		if (v > (max - (unsigned)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+unsigned long long
+parse_uint(const char *s, unsigned long long min, unsigned long long max,
+    const char *what)
+{
+	unsigned long long v;
+
+	if (scan_uint(s, max, &v) < 0 || v < min)
+		die_usage("invalid %s '%s'", what, s);
+	return v;
+}
+
+long long
+parse_duration(const char *s)
+{
+	/* At most a million seconds (11 days), millisecond resolution. */
+	unsigned long long secs = 0, ms = 0;
+	const char *p = s;
+	int digits = 0, frac_digits = 0, round_up = 0;
+
+	for (; isdigit((unsigned char)*p); p++, digits++) {
+		secs = secs * 10 + (unsigned)(*p - '0');
+		if (secs > 1000000)
+			goto bad;
+	}
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++, digits++) {
+			if (frac_digits++ < 3)
+				ms = ms * 10 + (unsigned)(*p - '0');
+			else if (*p != '0')
+				round_up = 1;	/* never shorten what was asked */
+		}
+	}
+	if (*p != '\0' || digits == 0)
+		goto bad;
+	for (; frac_digits < 3; frac_digits++)
+		ms *= 10;
+	return (long long)(secs * 1000 + ms + round_up);
+bad:
+	die_usage("invalid duration '%s'", s);
+}
+
+int
+parse_port(const char *s, const char *proto)
+{
+	unsigned long long v;
+	struct servent *se;
+
+	if (scan_uint(s, 65535, &v) == 0)
+		return (int)v;
+	if (isalpha((unsigned char)*s) && (se = getservbyname(s, proto)))
+		return ntohs((uint16_t)se->s_port);
+	die_usage("invalid port '%s'", s);
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# The multi-call dispatcher: names, links, --list/--help/--version/--install.
+bats_require_minimum_version 1.5.0
+load helpers
+
+@test "--list prints every applet in the table, one per line" {
+	run -0 sb --list
+	want=$(grep -o '^APPLET.[a-z0-9_]*' "$BATS_TEST_DIRNAME/../applets/applets.h" | cut -c8-)
+	[ "$output" = "$want" ]
+	[ "${#lines[@]}" -ge 1 ]
+}
+
+@test "--help lists each applet with a description; no arguments is a usage error" {
+	run -0 --separate-stderr sb --help
+	[[ "$output" == usage:* ]]
+	for a in $(sb --list); do
+		echo "$output" | grep -Eq "^  $a +[a-z]"
+	done
+	run -2 --separate-stderr sb
+	[ -z "$output" ]
+	[[ "$stderr" == usage:* ]]
+}
+
+@test "--version prints the version" {
+	run -0 sb --version
+	[[ "$output" =~ ^sockbox\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "an unknown applet exits 127 with one line" {
+	run -127 --separate-stderr sb frobnicate
+	[ "$stderr" = "sockbox: unknown applet 'frobnicate'" ]
+	[ -z "$output" ]
+	ln -s "$SOCKBOX" "$BATS_TEST_TMPDIR/frobnicate"
+	run -127 --separate-stderr "$BATS_TEST_TMPDIR/frobnicate"
+	[ "$stderr" = "sockbox: unknown applet 'frobnicate'" ]
+}
+
+@test "an unknown sockbox option is a usage error" {
+	run -2 --separate-stderr sb --frob
+	assert_usage_error sockbox
+}
+
+@test "a link named after an applet runs the same code as 'sockbox APPLET'" {
+	ln -s "$SOCKBOX" "$BATS_TEST_TMPDIR/getserv"
+	run -0 "$BATS_TEST_TMPDIR/getserv" http
+	[ "$output" = 80 ]
+	run -0 sb getserv http
+	[ "$output" = 80 ]
+	# Diagnostics carry the applet's name either way.
+	run -2 --separate-stderr "$BATS_TEST_TMPDIR/getserv" -x
+	[ "$stderr" = "getserv: unknown option '-x'" ]
+	run -2 --separate-stderr sb getserv -x
+	[ "$stderr" = "getserv: unknown option '-x'" ]
+}
+
+@test "every applet prints its usage for -h and --help, exit 0" {
+	for a in $(sb --list); do
+		run -0 --separate-stderr sb "$a" --help
+		[[ "$output" == "usage: $a "* ]]
+		[ -z "$stderr" ]
+		run -0 sb "$a" -h
+		[[ "$output" == "usage: $a "* ]]
+	done
+}
+
+@test "every applet rejects an unknown option with exit 2" {
+	for a in $(sb --list); do
+		run -2 --separate-stderr sb "$a" --no-such-option
+		assert_usage_error "$a"
+	done
+}
+
+@test "--install makes hard links, or symbolic links with -s" {
+	d=$BATS_TEST_TMPDIR/hard
+	mkdir "$d"
+	run -0 sb --install "$d"
+	for a in $(sb --list); do
+		[ -f "$d/$a" ] && [ ! -L "$d/$a" ]
+		[ "$d/$a" -ef "$SOCKBOX" ]
+	done
+	run -0 "$d/getserv" 80
+	[ "$output" = http ]
+	d=$BATS_TEST_TMPDIR/sym
+	mkdir "$d"
+	run -0 sb --install -s "$d"
+	for a in $(sb --list); do
+		[ -L "$d/$a" ] && [ "$d/$a" -ef "$SOCKBOX" ]
+	done
+	# Links that already lead to sockbox are replaced without complaint.
+	run -0 sb --install -s "$d"
+	run -0 sb --install "$d"
+	[ ! -L "$d/getserv" ] && [ "$d/getserv" -ef "$SOCKBOX" ]
+}
+
+@test "--install never clobbers a foreign file and reports each failure" {
+	d=$BATS_TEST_TMPDIR/bin
+	mkdir "$d"
+	echo precious >"$d/getserv"
+	run -1 --separate-stderr sb --install -s "$d"
+	[ "$stderr" = "sockbox: $d/getserv: File exists" ]
+	[ "$(cat "$d/getserv")" = precious ]
+	# The other links were still made.
+	for a in $(sb --list); do
+		[ "$a" = getserv ] || [ "$d/$a" -ef "$SOCKBOX" ]
+	done
+	run -2 --separate-stderr sb --install
+	assert_usage_error sockbox
+	run -1 --separate-stderr sb --install "$BATS_TEST_TMPDIR/missing"
+	[ -z "$output" ]
+}

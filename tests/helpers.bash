@@ -1,0 +1,83 @@
+# helpers.bash: shared by every tests/*.bats file (load helpers).
+SOCKBOX=${SOCKBOX:-$BATS_TEST_DIRNAME/../sockbox}
+export SOCKBOX
+
+# sb APPLET ARGS...: run an applet through the multi-call binary.
+sb() {
+	"$SOCKBOX" "$@"
+}
+
+# start_server APPLET ARGS...: run it in the background, wait (bounded) for
+# its "listening on" line; sets PORT and SERVER_PID. Its stderr goes to
+# $BATS_TEST_TMPDIR/server.err, its stdout to $BATS_TEST_TMPDIR/server.out
+# (set SERVER_IN to a file to feed its stdin; default /dev/null).
+start_server() {
+	"$SOCKBOX" "$@" <"${SERVER_IN:-/dev/null}" \
+		>"$BATS_TEST_TMPDIR/server.out" \
+		2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
+	SERVER_PID=$!
+	local i
+	for i in $(seq 200); do
+		PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' \
+			"$BATS_TEST_TMPDIR/server.err" | head -n 1)
+		[ -n "$PORT" ] && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$BATS_TEST_TMPDIR/server.err" >&2
+	return 1
+}
+
+# stop_server: kill the server started by start_server, by PID, and reap it.
+stop_server() {
+	[ -n "${SERVER_PID:-}" ] || return 0
+	kill "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=
+}
+
+# wait_for CMD...: run CMD until it succeeds, at most 10 s.
+wait_for() {
+	local i
+	for i in $(seq 200); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_exit PID [SECS]: wait (bounded) for PID to exit; sets EXIT_STATUS.
+# Fails, killing PID, if it is still running after SECS (default 10).
+wait_exit() {
+	local pid=$1 n=$(( ${2:-10} * 20 )) i
+	for i in $(seq "$n"); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		EXIT_STATUS=timeout
+		return 1
+	fi
+	wait "$pid"
+	EXIT_STATUS=$?
+}
+
+# need CMD...: skip the test unless every command is installed.
+need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"
+	done
+}
+
+# assert_usage_error: after `run --separate-stderr`, the status is 2, stdout
+# is empty and stderr is one line starting with the applet's name.
+assert_usage_error() {
+	local applet=$1
+	[ "$status" -eq 2 ] || { echo "status $status, wanted 2" >&2; return 1; }
+	[ -z "$output" ] || { echo "stdout not empty: $output" >&2; return 1; }
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "stderr: $stderr" >&2; return 1; }
+	[[ "$stderr" == "$applet: "* ]] || { echo "stderr: $stderr" >&2; return 1; }
+}
