@@ -193,4 +193,16 @@ void xdrop_privs(const struct privs *p);
 pid_t spawn_prog(char **argv, int in, int out, const char *proto,
     const struct sockaddr *local, const struct sockaddr *remote);
 
+/* ---- lib/relay.c: the bidirectional copy between a pipe pair and a socket ---- */
+
+/*
+ * Copy in -> sock and sock -> out at once, binary-safe, until the
+ * connection ends. At EOF on in: shutdown(sock, SHUT_WR) and keep copying
+ * sock -> out. At EOF on sock: write out everything received, then return
+ * without waiting for in. idle_ms > 0: no data either way for that long
+ * ends it. Returns 0, or -1 with errno set (ETIMEDOUT when idle, or the
+ * error of a read or write).
+ */
+int relay(int in, int out, int sock, long long idle_ms);
+
 #endif
