@@ -4,3 +4,4 @@
  * Makefile both read this table.
  */
 APPLET(getserv,    "map service names to port numbers and back")
+APPLET(tcpserve,   "a TCP server: relay, a program per connection, echo")
