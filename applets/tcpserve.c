@@ -63,6 +63,7 @@ struct server {
 	struct privs privs;
 	char **prog;
 	int lfd;
+	int warned;		/* out of descriptors, already said */
 	sigset_t waitmask;	/* the mask while waiting: stop signals open */
 };
 
@@ -167,6 +168,7 @@ accept_client(struct server *s, union peer *p, int flags)
 
 	if ((fd = accept4(s->lfd, &p->sa, &len, SOCK_CLOEXEC | flags)) < 0)
 		return -1;
+	s->warned = 0;
 	if (!acl_allows(&s->acl, &p->sa)) {
 		if (s->verbose)
 			warn_msg("denied %s", fmt_addrport(&p->sa, where,
@@ -197,14 +199,14 @@ release_client(struct server *s, const union peer *p)
  * episode of running out of descriptors. Returns whether to back off.
  */
 static int
-accept_failed(int *warned)
+accept_failed(struct server *s)
 {
 	if (errno == EINTR || errno == ECONNABORTED)
 		return 0;
 	if (starved(errno)) {
-		if (!*warned)
+		if (!s->warned)
 			warn_errno("warning: accept");
-		*warned = 1;
+		s->warned = 1;
 		return 1;
 	}
 	warn_errno("warning: accept");
@@ -230,7 +232,7 @@ serve_relay(struct server *s)
 	struct timespec pause = { 0, BACKOFF_MS * 1000000L };
 	char where[ADDRPORT_LEN];
 	union peer p;
-	int fd, rc, warned = 0, wait_ms = -1;
+	int fd, rc, wait_ms = -1;
 
 	while (!server_stop) {
 		if (ppoll(&pfd, wait_ms < 0, wait_ms < 0 ? NULL : &pause,
@@ -243,11 +245,10 @@ serve_relay(struct server *s)
 		    (fd < 0 && errno == EAGAIN))
 			continue;
 		if (fd < 0) {
-			if (accept_failed(&warned))
+			if (accept_failed(s))
 				wait_ms = BACKOFF_MS;
 			continue;
 		}
-		warned = 0;
 		if (!s->keep)
 			close(s->lfd);	/* one connection: refuse the rest */
 		log_conn(s, "connection from", &p);
@@ -344,8 +345,7 @@ start_child(struct server *s, int fd, const union peer *p, struct child *kid)
  * Returns 1 if it must back off (out of descriptors), else 0.
  */
 static int
-accept_programs(struct server *s, struct child *kids, unsigned *running,
-    int *warned)
+accept_programs(struct server *s, struct child *kids, unsigned *running)
 {
 	union peer p;
 	int fd;
@@ -356,11 +356,10 @@ accept_programs(struct server *s, struct child *kids, unsigned *running,
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
-			if (accept_failed(warned))
+			if (accept_failed(s))
 				return 1;
 			continue;
 		}
-		*warned = 0;
 		if (start_child(s, fd, &p, &kids[*running]) == 0)
 			++*running;
 		else
@@ -378,7 +377,7 @@ serve_programs(struct server *s)
 	struct sigaction sa = { 0 };
 	struct child *kids;
 	unsigned running = 0;
-	int warned = 0, backoff = 0, n;
+	int backoff = 0, n;
 
 	if ((kids = calloc(s->maxconn, sizeof(*kids))) == NULL)
 		die_errno(EXIT_FAIL, "memory");
@@ -398,7 +397,7 @@ serve_programs(struct server *s)
 			reap_children(s, kids, &running);
 		}
 		if (!server_stop && running < s->maxconn)
-			backoff = accept_programs(s, kids, &running, &warned);
+			backoff = accept_programs(s, kids, &running);
 	}
 	/* The running programs keep their connections. */
 	free(kids);
@@ -646,7 +645,7 @@ echo_accept(struct echo *e)
 {
 	struct server *s = e->s;
 	union peer p;
-	int fd, warned = 0;
+	int fd;
 
 	while (!s->maxconn || e->nconn < s->maxconn) {
 		if ((fd = accept_client(s, &p, SOCK_NONBLOCK)) == -2)
@@ -657,7 +656,7 @@ echo_accept(struct echo *e)
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
-		if (accept_failed(&warned)) {
+		if (accept_failed(s)) {
 			e->resume = e->now + BACKOFF_MS;
 			listener_interest(e, 0);
 			return;
