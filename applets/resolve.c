@@ -71,7 +71,9 @@ static struct {
 static void
 put_json(FILE *f, const char *s)
 {
+	static const char shorts[] = "\b\t\n\f\r";
 	const unsigned char *p = (const unsigned char *)s;
+	const char *e;
 	unsigned char lo, hi;
 	size_t n, i;
 
@@ -82,7 +84,12 @@ put_json(FILE *f, const char *s)
 			continue;
 		}
 		if (*p < 0x20) {
-			fprintf(f, "\\u%04x", *p++);
+			/* The short forms first, as Python's json does. */
+			if ((e = strchr(shorts, *p)) != NULL)
+				fprintf(f, "\\%c", "btnfr"[e - shorts]);
+			else
+				fprintf(f, "\\u%04x", *p);
+			p++;
 			continue;
 		}
 		if (*p < 0x80) {
@@ -123,13 +130,19 @@ put_json_list(FILE *f, char **v, size_t n)
 	putc(']', f);
 }
 
+/*
+ * The aliases that are not the canonical name itself (musl lists it
+ * among them), in place; their number.
+ */
 static size_t
-count(char **v)
+other_names(char **v, const char *canon)
 {
-	size_t n = 0;
+	size_t i, n = 0;
 
-	while (v[n])
-		n++;
+	for (i = 0; v[i]; i++)
+		if (strcmp(v[i], canon) != 0)
+			v[n++] = v[i];
+	v[n] = NULL;
 	return n;
 }
 
@@ -138,7 +151,7 @@ static void
 print_host(FILE *f, const char *query, const char *canon, char **aliases,
     char **addrs, size_t naddrs)
 {
-	size_t i, j;
+	size_t i, j, naliases = other_names(aliases, canon);
 
 	if (opt.json) {
 		fputs("{\"query\":", f);
@@ -146,7 +159,7 @@ print_host(FILE *f, const char *query, const char *canon, char **aliases,
 		fputs(",\"canonical\":", f);
 		put_json(f, canon);
 		fputs(",\"aliases\":", f);
-		put_json_list(f, aliases, count(aliases));
+		put_json_list(f, aliases, naliases);
 		fputs(",\"addresses\":", f);
 		put_json_list(f, addrs, naddrs);
 		fputs("}\n", f);
