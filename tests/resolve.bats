@@ -321,3 +321,19 @@ oracle_in_ns() {
 	run -0 sb resolve --help
 	[[ "$output" == *"-P NUM"* ]]
 }
+
+@test "-f and -P: lookups really run at once, at most -P of them" {
+	need_dns_ns
+	need python3
+	local f=$BATS_TEST_TMPDIR/names i
+	for i in 1 2 3 4 5 6 7 8; do echo "c$i.test"; done >"$f"
+	# This server answers nothing until it has been asked 8 names: one
+	# lookup at a time would time out on the first.
+	run -0 --separate-stderr in_ns_with_server \
+		"exec python3 '$BATS_TEST_DIRNAME/bench/slowdns.py' --delay 0 --barrier 8" \
+		sb resolve -4 -P 8 -f "$f"
+	[ "${#lines[@]}" -eq 8 ]
+	[ "${lines[0]}" = "$(printf 'c1.test\t192.0.2.1')" ]
+	[ "${lines[7]}" = "$(printf 'c8.test\t192.0.2.1')" ]
+	[ -z "$stderr" ]
+}
