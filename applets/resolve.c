@@ -43,6 +43,7 @@ struct query {
 	char *name;		/* as given, owned */
 	char *out;		/* what goes to stdout, owned */
 	size_t outlen;
+	const char *bad;	/* why it is not even looked up, or NULL */
 	char err[256];		/* the failure, or "" */
 	int done;
 };
@@ -302,7 +303,10 @@ answer(struct query *q)
 		snprintf(q->err, sizeof(q->err), "%s", strerror(errno));
 		return;
 	}
-	if ((copy = strdup(q->name)) == NULL) {
+	if (q->bad) {
+		copy = NULL;
+		fail(q, f, q->bad);
+	} else if ((copy = strdup(q->name)) == NULL) {
 		fail(q, f, strerror(ENOMEM));
 	} else if ((host = unbracket(copy)) != NULL &&
 	    parse_addr(host, opt.family, &ss, &sslen) == 0) {
@@ -387,15 +391,19 @@ drain(size_t keep)
 	return rc;
 }
 
-/* Queue a name (taking ownership), starting a worker if none is free. */
+/*
+ * Queue a name (taking ownership), starting a worker if none is free;
+ * with bad set, only to report it in its turn.
+ */
 static int
-submit(char *name)
+submit(char *name, const char *bad)
 {
 	int rc;
 
 	pthread_mutex_lock(&pool.mu);
 	rc = drain(pool.cap - 1);
-	pool.ring[pool.tail++ % pool.cap].name = name;
+	pool.ring[pool.tail % pool.cap].name = name;
+	pool.ring[pool.tail++ % pool.cap].bad = bad;
 	if (pool.tail - pool.next > pool.idle && pool.threads < pool.cap &&
 	    pthread_create(&pool.thread[pool.threads], NULL, work, NULL) == 0)
 		pool.threads++;
@@ -411,9 +419,11 @@ static int
 submit_file(const char *path)
 {
 	FILE *in = stdin;
+	const char *bad;
 	struct stat st;
 	char *line = NULL, *s, *e;
 	size_t cap = 0;
+	ssize_t len;
 	int rc = 0, pipe;
 
 	if (strcmp(path, "-") != 0 && (in = fopen(path, "r")) == NULL)
@@ -423,8 +433,11 @@ submit_file(const char *path)
 	for (;;) {
 		if (pipe)
 			fflush(stdout);
-		if (getline(&line, &cap, in) < 0)
+		if ((len = getline(&line, &cap, in)) < 0)
 			break;
+		/* A NUL would cut the name short: say so rather than guess. */
+		bad = memchr(line, '\0', len) ? "name contains a NUL byte" :
+		    NULL;
 		for (s = line; isspace((unsigned char)*s); s++)
 			continue;
 		for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]);)
@@ -433,7 +446,7 @@ submit_file(const char *path)
 			continue;
 		if ((s = strdup(s)) == NULL)
 			die_errno(EXIT_FAIL, "%s", path);
-		rc |= submit(s);
+		rc |= submit(s, bad);
 	}
 	if (ferror(in)) {
 		warn_errno("%s", path);
@@ -507,7 +520,7 @@ resolve_main(int argc, char **argv)
 
 		if (name == NULL)
 			die_errno(EXIT_FAIL, "%s", argv[j]);
-		rc |= submit(name);
+		rc |= submit(name, NULL);
 	}
 	if (file)
 		rc |= submit_file(file);

@@ -298,6 +298,14 @@ oracle_in_ns() {
 	[ -z "$output" ]
 }
 
+@test "-f: a name with a NUL byte is reported in its turn, not cut short" {
+	in_files localhost || skip "localhost is not in /etc/hosts"
+	printf 'localhost\nlocal\0host\nlocalhost\n' >"$BATS_TEST_TMPDIR/names"
+	run -1 --separate-stderr sb resolve -4 -f "$BATS_TEST_TMPDIR/names"
+	[ "$output" = "$(printf 'localhost\t127.0.0.1\nlocalhost\t127.0.0.1')" ]
+	[ "$stderr" = "resolve: local: name contains a NUL byte" ]
+}
+
 @test "bad input: exit 2, one line, nothing on stdout" {
 	local args
 	for args in '' '-x localhost' '-P 0 localhost' '-P 1025 localhost' \
