@@ -1,11 +1,14 @@
 # dns.bash: real DNS with no internet, for any test (load dns).
 #
 #   in_dns_ns RECORDS CMD [ARG...]
-#       Run CMD (a command or an exported-or-not shell function) in new
-#       network and mount namespaces: loopback up, dnsmasq answering on
-#       127.0.0.1:53 with RECORDS only, and the C library pointed at it by
-#       bind-mounted /etc/resolv.conf, /etc/hosts and /etc/nsswitch.conf
-#       ("hosts: files dns"). Its status, stdout and stderr are CMD's.
+#       Run CMD in new network and mount namespaces: loopback up, dnsmasq
+#       answering on 127.0.0.1:53 with RECORDS only, and the C library
+#       pointed at it by bind-mounted /etc/resolv.conf, /etc/hosts and
+#       /etc/nsswitch.conf ("hosts: files dns"). Its status, stdout and
+#       stderr are CMD's (125 if the namespace could not be set up).
+#       CMD may be a shell function: it is exported for you; `export -f`
+#       any others it calls and export the variables it reads.
+#           run -0 in_dns_ns "$BATS_TEST_TMPDIR/records" sb resolve a.test
 #       RECORDS is a file of dnsmasq options without the leading "--",
 #       one per line, '#' comments allowed, e.g.
 #           host-record=multi.test,192.0.2.10,2001:db8::10
