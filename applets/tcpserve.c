@@ -93,7 +93,8 @@ ip_key(const struct sockaddr *sa, uint8_t key[16])
 	memset(key, 0, 16);
 	if (sa->sa_family == AF_INET) {
 		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr,
+		    4);
 	} else {
 		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
 	}
@@ -231,36 +232,41 @@ serve_relay(struct server *s)
 	struct pollfd pfd = { .fd = s->lfd, .events = POLLIN };
 	struct timespec pause = { 0, BACKOFF_MS * 1000000L };
 	char where[ADDRPORT_LEN];
+	sigset_t held;
 	union peer p;
-	int fd, rc, wait_ms = -1;
+	int fd, rc, backoff = 0;
 
 	while (!server_stop) {
-		if (ppoll(&pfd, wait_ms < 0, wait_ms < 0 ? NULL : &pause,
+		if (ppoll(&pfd, !backoff, backoff ? &pause : NULL,
 		    &s->waitmask) < 0 && errno != EINTR)
 			die_errno(EXIT_FAIL, "poll");
-		wait_ms = -1;
+		backoff = 0;
 		if (server_stop)
 			break;
 		if ((fd = accept_client(s, &p, 0)) == -2 ||
 		    (fd < 0 && errno == EAGAIN))
 			continue;
 		if (fd < 0) {
-			if (accept_failed(s))
-				wait_ms = BACKOFF_MS;
+			backoff = accept_failed(s);
 			continue;
 		}
 		if (!s->keep)
 			close(s->lfd);	/* one connection: refuse the rest */
 		log_conn(s, "connection from", &p);
 		/* Stop signals may interrupt the relay: nothing is waiting. */
-		sigprocmask(SIG_SETMASK, &s->waitmask, NULL);
+		sigprocmask(SIG_SETMASK, &s->waitmask, &held);
 		rc = RELAY_PENDING(0, 1, fd, s->idle_ms);
+		if (rc < 0 && server_stop)
+			rc = 0;		/* SIGTERM/SIGINT: a clean stop */
 		if (rc < 0)
-			warn_errno("%s%s", s->keep ? "warning: " : "",
-			    fmt_addrport(&p.sa, where, sizeof(where)));
+			warn_msg("%s%s: %s", s->keep ? "warning: " : "",
+			    fmt_addrport(&p.sa, where, sizeof(where)),
+			    errno == ETIMEDOUT ? "idle timeout" :
+			    strerror(errno));
 		close(fd);
 		release_client(s, &p);
 		log_conn(s, "closed", &p);
+		sigprocmask(SIG_SETMASK, &held, NULL);
 		if (!s->keep)
 			return rc < 0 ? EXIT_FAIL : EXIT_OK;
 	}
@@ -704,6 +710,7 @@ serve_echo(struct server *s)
 	struct epoll_event ev[256], lee = { .events = EPOLLIN };
 	struct echo *e;
 	struct echo_conn *c;
+	uint32_t got;
 	int i, n;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
@@ -722,12 +729,13 @@ serve_echo(struct server *s)
 			die_errno(EXIT_FAIL, "epoll_wait");
 		e->now = now_ms();
 		for (i = 0; i < n; i++) {
+			got = ev[i].events;
 			if ((c = ev[i].data.ptr) == NULL)
 				echo_accept(e);
-			else if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR) &&
+			else if (got & (EPOLLIN | EPOLLHUP | EPOLLERR) &&
 			    c->events & EPOLLIN)
 				echo_read(e, c);
-			else if (ev[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+			else if (got & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 				echo_write(e, c);
 		}
 		echo_timers(e);
