@@ -226,6 +226,23 @@ log_conn(const struct server *s, const char *what, const union peer *p)
 
 /* ---- relay mode ---- */
 
+/* The connection being relayed, for the stop signal handler. */
+static volatile sig_atomic_t relay_sock = -1;
+
+/*
+ * A stop signal can land while relay() is copying rather than polling, and
+ * relay() would then wait on: shutting the socket down wakes it wherever
+ * it is (shutdown is async-signal-safe).
+ */
+static void
+on_stop_relay(int sig)
+{
+	(void)sig;
+	server_stop = 1;
+	if (relay_sock >= 0)
+		shutdown(relay_sock, SHUT_RDWR);
+}
+
 static int
 serve_relay(struct server *s)
 {
@@ -234,8 +251,13 @@ serve_relay(struct server *s)
 	char where[ADDRPORT_LEN];
 	sigset_t held;
 	union peer p;
+	struct sigaction sa = { 0 };
 	int fd, rc, backoff = 0;
 
+	sa.sa_handler = on_stop_relay;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	while (!server_stop) {
 		if (ppoll(&pfd, !backoff, backoff ? &pause : NULL,
 		    &s->waitmask) < 0 && errno != EINTR)
@@ -253,9 +275,13 @@ serve_relay(struct server *s)
 		if (!s->keep)
 			close(s->lfd);	/* one connection: refuse the rest */
 		log_conn(s, "connection from", &p);
-		/* Stop signals may interrupt the relay: nothing is waiting. */
+		/*
+		 * Stop signals may interrupt the relay; one that came while
+		 * they were blocked is delivered by this sigprocmask.
+		 */
+		relay_sock = fd;
 		sigprocmask(SIG_SETMASK, &s->waitmask, &held);
-		rc = RELAY_PENDING(0, 1, fd, s->idle_ms);
+		rc = server_stop ? 0 : RELAY_PENDING(0, 1, fd, s->idle_ms);
 		if (rc < 0 && server_stop)
 			rc = 0;		/* SIGTERM/SIGINT: a clean stop */
 		if (rc < 0)
@@ -267,6 +293,7 @@ serve_relay(struct server *s)
 		release_client(s, &p);
 		log_conn(s, "closed", &p);
 		sigprocmask(SIG_SETMASK, &held, NULL);
+		relay_sock = -1;
 		if (!s->keep)
 			return rc < 0 ? EXIT_FAIL : EXIT_OK;
 	}
