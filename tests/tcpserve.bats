@@ -171,6 +171,21 @@ print(b.recv(1).decode())' "$PORT"
 	[ "$output" = "$(printf 'waiting\nb')" ]
 }
 
+@test "program mode: 30 clients at once under -c 2 are all served, none refused" {
+	start_server tcpserve -c 2 127.0.0.1 0 sh -c 'read line; echo "got $line"'
+	run -0 py '
+def one(res, i):
+    s = conn(sys.argv[1])
+    s.sendall(b"%d\n" % i)
+    res[i] = readall(s) == b"got %d\n" % i
+res = [None] * 30
+ts = [threading.Thread(target=one, args=(res, i)) for i in range(30)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(res.count(True))' "$PORT"
+	[ "$output" = 30 ]
+}
+
 @test "program mode: -C 1 closes a second connection from the same address" {
 	start_server tcpserve -v -C 1 127.0.0.1 0 cat
 	run -0 py '
