@@ -501,13 +501,16 @@ touch(struct echo *e, struct echo_conn *c)
 }
 
 static void
-echo_close(struct echo *e, struct echo_conn *c, const char *why)
+echo_close(struct echo *e, struct echo_conn *c, int err)
 {
 	char where[ADDRPORT_LEN];
 
+	fmt_addrport(&c->peer.sa, where, sizeof(where));
+	if (err && err != ETIMEDOUT)
+		warn_msg("warning: %s: %s", where, strerror(err));
 	if (e->s->verbose)
-		warn_msg("closed %s%s%s", fmt_addrport(&c->peer.sa, where,
-		    sizeof(where)), why ? ": " : "", why ? why : "");
+		warn_msg("closed %s%s", where, err == ETIMEDOUT ?
+		    ": idle timeout" : "");
 	if (e->s->idle_ms > 0)
 		idle_unlink(e, c);
 	e->byfd[c->fd] = NULL;
@@ -546,7 +549,7 @@ update_interest(struct echo *e, struct echo_conn *c)
 		c->off = c->len = 0;
 	}
 	if (c->eof && c->buf == NULL) {
-		echo_close(e, c, NULL);
+		echo_close(e, c, 0);
 		return;
 	}
 	if (!c->eof && c->len - c->off < ECHO_CAP)
@@ -558,7 +561,7 @@ update_interest(struct echo *e, struct echo_conn *c)
 	ee.events = want;
 	ee.data.ptr = c;
 	if (epoll_ctl(e->ep, EPOLL_CTL_MOD, c->fd, &ee) < 0) {
-		echo_close(e, c, strerror(errno));
+		echo_close(e, c, errno);
 		return;
 	}
 	c->events = want;
@@ -595,7 +598,7 @@ echo_read(struct echo *e, struct echo_conn *c)
 	} else if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		echo_close(e, c, strerror(errno));
+		echo_close(e, c, errno);
 		return;
 	} else {
 		touch(e, c);
@@ -603,13 +606,13 @@ echo_read(struct echo *e, struct echo_conn *c)
 		if (c->buf == NULL &&
 		    (w = write(c->fd, e->scratch, n)) < 0) {
 			if (errno != EAGAIN) {
-				echo_close(e, c, strerror(errno));
+				echo_close(e, c, errno);
 				return;
 			}
 			w = 0;
 		}
 		if (w < n && stash(c, e->scratch + w, n - w) < 0) {
-			echo_close(e, c, strerror(ENOMEM));
+			echo_close(e, c, ENOMEM);
 			return;
 		}
 	}
@@ -625,7 +628,7 @@ echo_write(struct echo *e, struct echo_conn *c)
 	if ((w = write(c->fd, c->buf + c->off, c->len - c->off)) < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		echo_close(e, c, strerror(errno));
+		echo_close(e, c, errno);
 		return;
 	}
 	c->off += w;
@@ -723,7 +726,7 @@ echo_timers(struct echo *e)
 	struct server *s = e->s;
 
 	while (e->oldest && e->oldest->last + s->idle_ms <= e->now)
-		echo_close(e, e->oldest, "idle timeout");
+		echo_close(e, e->oldest, ETIMEDOUT);
 	if (e->resume && e->resume <= e->now)
 		e->resume = 0;
 	if (!e->resume && e->lev == 0 && (!s->maxconn ||
@@ -769,7 +772,7 @@ serve_echo(struct server *s)
 	}
 	for (i = 0; i < e->nbyfd; i++)
 		if (e->byfd[i])
-			echo_close(e, e->byfd[i], NULL);
+			echo_close(e, e->byfd[i], 0);
 	free(e->byfd);
 	close(e->ep);
 	free(e);

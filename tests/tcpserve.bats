@@ -361,6 +361,7 @@ keep.sendall(b"still here")
 print(keep.recv(64).decode())' "$PORT"
 	[ "$output" = "still here" ]
 	kill -0 "$SERVER_PID"
+	wait_for grep -Eq '^tcpserve: warning: 127.0.0.1:[0-9]+: (Connection reset by peer|Broken pipe)$' "$BATS_TEST_TMPDIR/server.err"
 }
 
 @test "echo: -i closes an idle connection, -v logs it" {
