@@ -147,14 +147,6 @@ ip_release(const struct sockaddr *sa)
 
 /* ---- accepting, shared by the three modes ---- */
 
-/* Whether an accept error means descriptors or memory ran out. */
-static int
-starved(int err)
-{
-	return err == EMFILE || err == ENFILE || err == ENOBUFS ||
-	    err == ENOMEM;
-}
-
 /*
  * Accept one connection (flags for accept4), and close it at once if -a/-d
  * or -C turn it away. Returns the descriptor; -2 if it was turned away;
@@ -196,22 +188,31 @@ release_client(struct server *s, const union peer *p)
 }
 
 /*
- * A failed accept that is not the end of a batch (EAGAIN): warn, once per
- * episode of running out of descriptors. Returns whether to back off.
+ * A failed accept that is not the end of a batch (EAGAIN). Errors of one
+ * connection (accept(2) lists them) mean: take the next. Anything else,
+ * above all EMFILE/ENFILE/ENOBUFS, would come back at once: warn once per
+ * episode and return 1, to pause accepting instead of spinning.
  */
 static int
 accept_failed(struct server *s)
 {
-	if (errno == EINTR || errno == ECONNABORTED)
+	switch (errno) {
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM:
+	case ENETDOWN:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case EHOSTUNREACH:
+	case ENOPROTOOPT:
+	case EOPNOTSUPP:
 		return 0;
-	if (starved(errno)) {
-		if (!s->warned)
-			warn_errno("warning: accept");
-		s->warned = 1;
-		return 1;
 	}
-	warn_errno("warning: accept");
-	return 0;
+	if (!s->warned)
+		warn_errno("warning: accept");
+	s->warned = 1;
+	return 1;
 }
 
 static void
