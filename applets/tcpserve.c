@@ -14,8 +14,21 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/wait.h>
-#ifdef __linux__
+/* epoll on Linux; poll(2) elsewhere, or with -DSOCKBOX_POLL (to test it). */
+#if defined(__linux__) && !defined(SOCKBOX_POLL)
+#define USE_EPOLL 1
 #include <sys/epoll.h>
+#else
+#define EPOLLIN POLLIN
+#define EPOLLOUT POLLOUT
+#define EPOLLERR POLLERR
+#define EPOLLHUP POLLHUP
+struct epoll_event {
+	uint32_t events;
+	union {
+		void *ptr;
+	} data;
+};
 #endif
 #include "../lib/sockbox.h"
 
@@ -440,14 +453,13 @@ serve_programs(struct server *s)
 
 /* ---- echo mode ---- */
 
-#ifdef __linux__
 /*
  * One client. While nothing is pending this small struct is all it costs;
  * buf exists only while output waits for the client to read.
  */
 struct echo_conn {
 	int fd;
-	uint32_t events;	/* the epoll interest set now */
+	uint32_t events;	/* the interest set now (EPOLLIN...) */
 	char *buf;		/* pending output buf[off..len), or NULL */
 	uint32_t off, len;
 	int eof;		/* the client has half-closed */
@@ -456,9 +468,19 @@ struct echo_conn {
 	union peer peer;
 };
 
+/* A poll(2) entry's descriptor and owner (ptr NULL: the listener). */
+struct pollent {
+	int fd;
+	void *ptr;
+};
+
 struct echo {
 	struct server *s;
-	int ep;
+	int ep;				/* epoll */
+	struct pollfd *pfd;		/* poll: what to wait for */
+	struct pollent *pent;		/* poll: whose pfd[i] it is */
+	int *slot;			/* poll: index in pfd by fd */
+	int npfd, nslot, cap;
 	struct echo_conn **byfd;	/* owns every connection */
 	int nbyfd;
 	unsigned nconn;
@@ -467,6 +489,100 @@ struct echo {
 	struct echo_conn *oldest, *newest;
 	char scratch[ECHO_READ];
 };
+
+#ifdef USE_EPOLL
+/* Add (add set), change or drop fd's interest in the wait set. */
+static int
+ev_set(struct echo *e, int fd, uint32_t events, void *ptr, int add)
+{
+	struct epoll_event ee = { .events = events, .data.ptr = ptr };
+
+	return epoll_ctl(e->ep, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ee);
+}
+
+/* Closing the descriptor takes it out of the epoll set. */
+static void
+ev_drop(struct echo *e, int fd)
+{
+	(void)e;
+	(void)fd;
+}
+
+static int
+ev_wait(struct echo *e, struct epoll_event *ev, int max, int ms)
+{
+	return epoll_pwait(e->ep, ev, max, ms, &e->s->waitmask);
+}
+#else
+static int
+ev_set(struct echo *e, int fd, uint32_t events, void *ptr, int add)
+{
+	void *grown;
+	int i, n;
+
+	if (add && fd >= e->nslot) {
+		for (n = e->nslot ? e->nslot : 1024; n <= fd; n *= 2)
+			;
+		if ((grown = realloc(e->slot, n * sizeof(*e->slot))) == NULL)
+			return -1;
+		e->slot = grown;
+		for (i = e->nslot; i < n; i++)
+			e->slot[i] = -1;
+		e->nslot = n;
+	}
+	if (add && e->npfd == e->cap) {
+		n = e->cap ? e->cap * 2 : 1024;
+		if ((grown = realloc(e->pfd, n * sizeof(*e->pfd))) == NULL)
+			return -1;
+		e->pfd = grown;
+		if ((grown = realloc(e->pent, n * sizeof(*e->pent))) == NULL)
+			return -1;
+		e->pent = grown;
+		e->cap = n;
+	}
+	if (add) {
+		e->slot[fd] = e->npfd++;
+		e->pent[e->slot[fd]] = (struct pollent){ fd, ptr };
+	}
+	i = e->slot[fd];
+	/* No interest at all: poll would still report errors; skip it. */
+	e->pfd[i].fd = events ? fd : -1;
+	e->pfd[i].events = (short)events;
+	e->pfd[i].revents = 0;
+	return 0;
+}
+
+/* Take fd out of the poll set: the last entry moves into its place. */
+static void
+ev_drop(struct echo *e, int fd)
+{
+	int i = e->slot[fd], last = --e->npfd;
+
+	e->pfd[i] = e->pfd[last];
+	e->pent[i] = e->pent[last];
+	e->slot[e->pent[i].fd] = i;
+	e->slot[fd] = -1;
+}
+
+/* Up to max ready entries, as epoll_wait reports them. */
+static int
+ev_wait(struct echo *e, struct epoll_event *ev, int max, int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	int i, n = 0;
+
+	if (ppoll(e->pfd, e->npfd, ms < 0 ? NULL : &ts,
+	    &e->s->waitmask) < 0)
+		return -1;
+	for (i = 0; i < e->npfd && n < max; i++) {
+		if (e->pfd[i].revents == 0)
+			continue;
+		ev[n].events = (uint16_t)e->pfd[i].revents;
+		ev[n++].data.ptr = e->pent[i].ptr;
+	}
+	return n;
+}
+#endif
 
 static long long
 now_ms(void)
@@ -515,7 +631,8 @@ echo_close(struct echo *e, struct echo_conn *c, int err)
 	if (e->s->idle_ms > 0)
 		idle_unlink(e, c);
 	e->byfd[c->fd] = NULL;
-	close(c->fd);	/* also leaves the epoll set */
+	ev_drop(e, c->fd);
+	close(c->fd);
 	release_client(e->s, &c->peer);
 	free(c->buf);
 	free(c);
@@ -526,10 +643,7 @@ echo_close(struct echo *e, struct echo_conn *c, int err)
 static void
 listener_interest(struct echo *e, uint32_t ev)
 {
-	struct epoll_event ee = { .events = ev, .data.ptr = NULL };
-
-	if (ev != e->lev && epoll_ctl(e->ep, EPOLL_CTL_MOD, e->s->lfd,
-	    &ee) == 0)
+	if (ev != e->lev && ev_set(e, e->s->lfd, ev, NULL, 0) == 0)
 		e->lev = ev;
 }
 
@@ -541,7 +655,6 @@ listener_interest(struct echo *e, uint32_t ev)
 static void
 update_interest(struct echo *e, struct echo_conn *c)
 {
-	struct epoll_event ee;
 	uint32_t want = 0;
 
 	if (c->buf && c->off == c->len) {
@@ -559,9 +672,7 @@ update_interest(struct echo *e, struct echo_conn *c)
 		want |= EPOLLOUT;
 	if (want == c->events)
 		return;
-	ee.events = want;
-	ee.data.ptr = c;
-	if (epoll_ctl(e->ep, EPOLL_CTL_MOD, c->fd, &ee) < 0) {
+	if (ev_set(e, c->fd, want, c, 0) < 0) {
 		echo_close(e, c, errno);
 		return;
 	}
@@ -641,7 +752,6 @@ echo_write(struct echo *e, struct echo_conn *c)
 static void
 echo_add(struct echo *e, int fd, const union peer *p)
 {
-	struct epoll_event ee = { .events = EPOLLIN };
 	struct echo_conn *c, **grown;
 	int n;
 
@@ -660,8 +770,7 @@ echo_add(struct echo *e, int fd, const union peer *p)
 	c->fd = fd;
 	c->events = EPOLLIN;
 	c->peer = *p;
-	ee.data.ptr = c;
-	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ee) < 0) {
+	if (ev_set(e, fd, EPOLLIN, c, 1) < 0) {
 		free(c);
 		goto fail;
 	}
@@ -738,7 +847,7 @@ echo_timers(struct echo *e)
 static int
 serve_echo(struct server *s)
 {
-	struct epoll_event ev[256], lee = { .events = EPOLLIN };
+	struct epoll_event ev[256];
 	struct echo *e;
 	struct echo_conn *c;
 	uint32_t got;
@@ -747,17 +856,18 @@ serve_echo(struct server *s)
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		die_errno(EXIT_FAIL, "memory");
 	e->s = s;
+#ifdef USE_EPOLL
 	if ((e->ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		die_errno(EXIT_FAIL, "epoll");
-	lee.data.ptr = NULL;
-	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, s->lfd, &lee) < 0)
-		die_errno(EXIT_FAIL, "epoll");
+#endif
+	if (ev_set(e, s->lfd, EPOLLIN, NULL, 1) < 0)
+		die_errno(EXIT_FAIL, "event set");
 	e->lev = EPOLLIN;
 	e->now = now_ms();
 	while (!server_stop) {
-		n = epoll_pwait(e->ep, ev, 256, echo_timeout(e), &s->waitmask);
+		n = ev_wait(e, ev, 256, echo_timeout(e));
 		if (n < 0 && errno != EINTR)
-			die_errno(EXIT_FAIL, "epoll_wait");
+			die_errno(EXIT_FAIL, "wait");
 		e->now = now_ms();
 		for (i = 0; i < n; i++) {
 			got = ev[i].events;
@@ -775,18 +885,15 @@ serve_echo(struct server *s)
 		if (e->byfd[i])
 			echo_close(e, e->byfd[i], 0);
 	free(e->byfd);
+#ifdef USE_EPOLL
 	close(e->ep);
+#endif
+	free(e->pfd);
+	free(e->pent);
+	free(e->slot);
 	free(e);
 	return EXIT_OK;
 }
-#else
-static int
-serve_echo(struct server *s)
-{
-	(void)s;
-	die_msg(EXIT_FAIL, "--echo needs epoll (Linux)");
-}
-#endif
 
 /* ---- command line ---- */
 
