@@ -4,3 +4,4 @@
  * Makefile both read this table.
  */
 APPLET(getserv,    "map service names to port numbers and back")
+APPLET(tcpconnect, "connect to a TCP server: pipe stdin and stdout, or run a program")
