@@ -204,8 +204,11 @@ tcpconnect_main(int argc, char **argv)
 	open_stdfds();
 	if ((err = resolve_host(host, lo, o.family, SOCK_STREAM, &res)) != 0)
 		die_msg(EXIT_FAIL, "%s port %d: %s", host, lo, gai_msg(err));
-	if (o.scan)
-		return scan_ports(host, res, lo, hi, range, &o);
+	if (o.scan) {
+		err = scan_ports(host, res, lo, hi, range, &o);
+		freeaddrinfo(res);
+		return err;
+	}
 	if ((fd = connect_any(res, &o.src, o.wait_ms)) < 0)
 		die_errno(EXIT_FAIL, "%s port %d", host, lo);
 	freeaddrinfo(res);

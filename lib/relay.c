@@ -13,6 +13,7 @@
 
 #define BUFSZ (128 * 1024)
 #define PIPE_SZ (1024 * 1024)
+#define ROUNDS 16
 
 /* One side of a copy: how to read or write fd without blocking. */
 struct end {
@@ -92,16 +93,20 @@ still_ready(const struct end *e, ssize_t n, size_t want)
 }
 
 /*
- * Move bytes along d until a read or write would block. Returns 1 if any
- * byte moved, 0 if none, -1 on an error (errno set).
+ * Move bytes along d until a read or write would block, or ROUNDS buffers
+ * went through so that the other direction gets its turn. Returns 0 if no
+ * byte moved, 1 if some did, 2 if it stopped with more to do, -1 on an
+ * error (errno set).
  */
 static int
 pump(struct dir *d)
 {
-	int moved = 0;
+	int moved = 0, rounds = 0;
 	ssize_t n;
 
 	for (;;) {
+		if (d->len == 0 && ++rounds > ROUNDS)
+			return 2;
 		if (d->len == 0) {
 			if (d->eof || !d->src.ready)
 				return moved;
@@ -145,6 +150,30 @@ want(const struct dir *d, struct pollfd *src, struct pollfd *dst)
 		dst->events |= POLLOUT;
 }
 
+/*
+ * Poll for what blocked up and down, at most timeout ms (-1: no limit),
+ * and mark what became ready. An error or hangup counts as ready: the next
+ * read or write reports it.
+ */
+static int
+wait_ready(struct dir *up, struct dir *down, int sock, long long timeout)
+{
+	struct pollfd pfd[3] = { { 0 } };	/* in, out, sock */
+	int i, fds[3] = { up->src.fd, down->dst.fd, sock };
+
+	want(up, &pfd[0], &pfd[2]);
+	want(down, &pfd[2], &pfd[1]);
+	for (i = 0; i < 3; i++)
+		pfd[i].fd = pfd[i].events ? fds[i] : -1;
+	if (poll(pfd, 3, (int)timeout) < 0)
+		return -1;
+	up->src.ready |= pfd[0].revents != 0;
+	down->dst.ready |= pfd[1].revents != 0;
+	down->src.ready |= (pfd[2].revents & ~POLLOUT) != 0;
+	up->dst.ready |= (pfd[2].revents & ~POLLIN) != 0;
+	return 0;
+}
+
 static long long
 now_ms(void)
 {
@@ -161,15 +190,14 @@ now_ms(void)
 static int
 run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 {
-	struct pollfd pfd[3];	/* in, out, sock */
 	long long last = idle_ms > 0 ? now_ms() : 0, left = -1;
-	int shut = 0, i, m, r;
+	int shut = 0, m, r;
 
 	for (;;) {
 		if ((m = pump(up)) < 0)
 			return down->eof ? 0 : -1;	/* peer gone */
 		if (up->eof && up->len == 0 && !shut) {
-			if (down->eof && down->len == 0)
+			if (down->eof)
 				return 0;
 			shut = 1;
 			if (shutdown(sock, SHUT_WR) < 0 && errno != ENOTCONN)
@@ -182,32 +210,18 @@ run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 			if (up->len == 0)
 				return 0;
 		}
-		for (i = 0; i < 3; i++)
-			pfd[i].events = pfd[i].revents = 0;
-		want(up, &pfd[0], &pfd[2]);
-		want(down, &pfd[2], &pfd[1]);
-		pfd[0].fd = pfd[0].events ? up->src.fd : -1;
-		pfd[1].fd = pfd[1].events ? down->dst.fd : -1;
-		pfd[2].fd = pfd[2].events ? sock : -1;
-		if (idle_ms > 0) {
-			if (m || r)
-				last = now_ms();
-			if ((left = last + idle_ms - now_ms()) <= 0) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
+		if (idle_ms > 0 && (m || r))
+			last = now_ms();
+		if (m == 2 || r == 2)
+			continue;	/* more to do before waiting */
+		if (idle_ms > 0 && (left = last + idle_ms - now_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
 		}
-		if (poll(pfd, 3, (int)(left < 0 ? -1 : left)) < 0) {
-			/* A stop signal in a server ends the relay. */
-			if (errno != EINTR || server_stop)
-				return -1;
-			continue;
-		}
-		/* An error or hangup is reported by the next read or write. */
-		up->src.ready |= pfd[0].revents != 0;
-		down->dst.ready |= pfd[1].revents != 0;
-		down->src.ready |= (pfd[2].revents & ~POLLOUT) != 0;
-		up->dst.ready |= (pfd[2].revents & ~POLLIN) != 0;
+		/* A stop signal in a server ends the relay. */
+		if (wait_ready(up, down, sock, left) < 0 &&
+		    (errno != EINTR || server_stop))
+			return -1;
 	}
 }
 

@@ -139,8 +139,10 @@ teardown() {
 	[ "$stderr" = "tcpconnect: no-such-host.invalid port 80: Name or service not known" ]
 }
 
-@test "a name whose first address drops SYNs: the next is tried and wins" {
-	printf '127.0.0.1 multi\n127.0.0.2 multi\n' >"$T/hosts"
+# multi_addr HOSTS-LINE...: a name "multi" with these /etc/hosts lines;
+# its first address drops SYNs (full backlog), its second echoes.
+multi_addr() {
+	printf '%s\n' "$@" >"$T/hosts"
 	run -0 --separate-stderr in_netns '
 		python3 "$PEER" multi multi </dev/null >/dev/null 2>"$T/server.err" &
 		pid=$!
@@ -151,13 +153,22 @@ teardown() {
 		done
 		port=$(sed -n "s/.*listening on .*:\([0-9]*\)$/\1/p" "$T/server.err")
 		echo hello | "$SOCKBOX" tcpconnect -v -w 5 multi "$port"
-		wait $pid
-		echo "$port" >"$T/port"'
+		wait $pid'
 	[ "$output" = hello ]
 	# The answering address is the second; the first got our SYN.
 	want=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$T/server.err")
 	[ "$stderr" = "tcpconnect: connected to $want" ]
 	grep -Eq '^overflows [1-9]' "$T/server.err"
+}
+
+@test "a name whose first address drops SYNs: the next is tried and wins" {
+	multi_addr "127.0.0.1 multi" "127.0.0.2 multi"
+}
+
+@test "the same across families: IPv6 first, then IPv4" {
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
+		skip "no IPv6 on loopback"
+	multi_addr "::1 multi" "127.0.0.1 multi"
 }
 
 @test "-z: an open port, a closed one, and a range" {
