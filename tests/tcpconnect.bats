@@ -114,6 +114,38 @@ teardown() {
 	cmp "$T/reply" "$T/back"
 }
 
+@test "stdin from /dev/null: an empty request, the whole answer" {
+	head -c 300000 /dev/urandom >"$T/reply"
+	start_peer send "$T/reply" half
+	run -0 relay_file /dev/null "$T/back" 127.0.0.1 "$PORT"
+	cmp "$T/reply" "$T/back"
+	wait_exit "$SERVER_PID"
+	[ ! -s "$T/reply.got" ]
+}
+
+@test "stdin and stdout on one socket, as a UCSPI program: both ways intact" {
+	head -c 2000000 /dev/urandom >"$T/rand"
+	start_peer echo
+	run -0 python3 -c '
+import socket, subprocess, sys, threading
+ours, theirs = socket.socketpair()
+p = subprocess.Popen([sys.argv[1], "tcpconnect", "127.0.0.1", sys.argv[2]],
+                     stdin=theirs, stdout=theirs)
+theirs.close()
+data = open(sys.argv[3], "rb").read()
+def send():
+    ours.sendall(data)
+    ours.shutdown(socket.SHUT_WR)
+threading.Thread(target=send).start()
+back = b""
+while True:
+    d = ours.recv(65536)
+    if not d:
+        break
+    back += d
+sys.exit(p.wait() or (back != data))' "$SOCKBOX" "$PORT" "$T/rand"
+}
+
 @test "a Python client-server exchange: request, half-close, answer" {
 	start_peer sink "$T/got"
 	run -0 sb tcpconnect 127.0.0.1 "$PORT" < <(printf 'GET / HTTP/1.0\r\n\r\n')
