@@ -192,7 +192,7 @@ multi_addr() {
 			sleep 0.05
 		done
 		port=$(sed -n "s/.*listening on .*:\([0-9]*\)$/\1/p" "$T/server.err")
-		echo hello | "$SOCKBOX" tcpconnect -v -w 5 multi "$port"
+		echo hello | timeout 10 "$SOCKBOX" tcpconnect -v -w 5 multi "$port"
 		wait $pid'
 	[ "$output" = hello ]
 	# The answering address is the second; the first got our SYN.
