@@ -176,7 +176,7 @@ connect_any(struct addrinfo *res, const struct source *src,
 			break;
 		if (np == 0 || (deadline >= 0 && t >= deadline)) {
 			if (np)
-				note_err(&err, ETIMEDOUT);
+				err = ETIMEDOUT;	/* -w cut it short */
 			break;
 		}
 		wait = next < n ? next_at - t : -1;
