@@ -188,7 +188,7 @@ multi_addr() {
 		pid=$!
 		trap "kill $pid 2>/dev/null || true" EXIT
 		for i in $(seq 200); do
-			grep -q listening "$T/server.err" && break
+			grep -qs listening "$T/server.err" && break
 			sleep 0.05
 		done
 		port=$(sed -n "s/.*listening on .*:\([0-9]*\)$/\1/p" "$T/server.err")
@@ -197,6 +197,7 @@ multi_addr() {
 	[ "$output" = hello ]
 	# The answering address is the second; the first got our SYN.
 	want=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$T/server.err")
+	echo "client: $stderr"; cat "$T/server.err"	# shown on failure
 	[ "$stderr" = "tcpconnect: connected to $want" ]
 	grep -Eq '^overflows [1-9]' "$T/server.err"
 }
