@@ -213,7 +213,9 @@ pid_t spawn_prog(char **argv, int in, int out, const char *proto,
  * sock -> out. At EOF on sock: write out everything received, then return
  * without waiting for in. idle_ms > 0: no data either way for that long
  * ends it. Returns 0, or -1 with errno set (ETIMEDOUT when idle, or the
- * error of a read or write; EINTR when a signal set server_stop).
+ * error of a read or write; EINTR when a signal set server_stop). Pipes
+ * are used through non-blocking descriptors of relay's own (in and out keep
+ * their flags) and grown to 1 MiB; terminals are read once per poll.
  */
 int relay(int in, int out, int sock, long long idle_ms);
 
