@@ -4,3 +4,5 @@
  * Makefile both read this table.
  */
 APPLET(getserv,    "map service names to port numbers and back")
+APPLET(udpsend,    "send datagrams, optionally waiting for replies")
+APPLET(udpserve,   "receive datagrams: print, echo or run a program for each")
