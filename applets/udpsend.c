@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include "../lib/sockbox.h"
 
@@ -66,11 +65,11 @@ die_size(unsigned long long size, int max)
 static int
 net_error(int fd)
 {
-	char cbuf[512];
+	_Alignas(struct cmsghdr) char cbuf[512];
 	struct msghdr mh = { .msg_control = cbuf,
 	    .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
-	struct sock_extended_err *ee;
+	uint32_t ee_errno;
 	socklen_t len = sizeof(int);
 	int err = 0;
 
@@ -83,8 +82,9 @@ net_error(int fd)
 		    cm->cmsg_type == IP_RECVERR) ||
 		    (cm->cmsg_level == IPPROTO_IPV6 &&
 		    cm->cmsg_type == IPV6_RECVERR)) {
-			ee = (struct sock_extended_err *)CMSG_DATA(cm);
-			return ee->ee_errno;
+			/* struct sock_extended_err starts with it. */
+			memcpy(&ee_errno, CMSG_DATA(cm), sizeof(ee_errno));
+			return (int)ee_errno;
 		}
 	}
 	return 0;

@@ -47,7 +47,8 @@ const char udpserve_usage[] =
 struct origin {
 	struct sockaddr_storage peer, local;
 	socklen_t peerlen;
-	char ctl[CTL_LEN];	/* the pktinfo a reply is sent with */
+	/* the pktinfo a reply is sent with */
+	_Alignas(struct cmsghdr) char ctl[CTL_LEN];
 	size_t ctllen;
 };
 
@@ -71,7 +72,7 @@ static struct server {
 	struct mmsghdr msgs[BATCH], replies[BATCH];
 	struct iovec iov[BATCH], riov[BATCH][2], out[BATCH];
 	struct sockaddr_storage from[BATCH];
-	char ctl[BATCH][CTL_LEN];
+	_Alignas(struct cmsghdr) char ctl[BATCH][CTL_LEN];
 	struct origin orig[BATCH];
 	struct child *kids;
 	sigset_t blocked, open;
