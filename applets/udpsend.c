@@ -29,6 +29,11 @@ const char udpsend_usage[] =
 "  -p PORT   source port\n";
 
 #define BATCH	1024		/* datagrams per sendmmsg (UIO_MAXIOV) */
+#define GSO_SEGS 64		/* datagrams per UDP_SEGMENT send (kernel max) */
+#define GSO_LEN	1200		/* fits any path MTU IPv6 allows */
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 #define INBUF	(512 * 1024)	/* stdin read size; > DGRAM_MAX6 */
 
 struct sender {
@@ -38,8 +43,14 @@ struct sender {
 	char peer[ADDRPORT_LEN];
 	unsigned long long sent;
 	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
+	struct iovec iov[BATCH];	/* one per datagram */
 	int n;				/* datagrams in the batch */
+	int gso;			/* UDP_SEGMENT works here */
+	int per[BATCH];			/* datagrams in each of msgs */
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+	} seg[BATCH];
 };
 
 /* A failure of the exchange with the peer: "HOST port PORT: reason". */
@@ -101,28 +112,81 @@ back_off(const struct sender *s, int *tries)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * Messages for the datagrams from iov[from]: with UDP_SEGMENT, a run of
+ * equal lengths (the last may be shorter) is one message the kernel cuts
+ * into datagrams, each still its own datagram on the wire. Returns how
+ * many messages.
+ */
+static int
+build_msgs(struct sender *s, int from)
+{
+	struct msghdr *mh;
+	size_t len, total;
+	int i = from, k, m = 0;
+
+	while (i < s->n) {
+		mh = &s->msgs[m].msg_hdr;
+		memset(mh, 0, sizeof(*mh));
+		mh->msg_iov = &s->iov[i];
+		len = s->iov[i].iov_len;
+		total = len;
+		k = 1;
+		while (s->gso && len > 0 && len <= GSO_LEN && i + k < s->n &&
+		    k < GSO_SEGS && s->iov[i + k].iov_len > 0 &&
+		    s->iov[i + k].iov_len <= len &&
+		    total + s->iov[i + k].iov_len <= (size_t)s->max) {
+			total += s->iov[i + k].iov_len;
+			if (s->iov[i + k++].iov_len < len)
+				break;
+		}
+		mh->msg_iovlen = k;
+		if (k > 1) {
+			s->seg[m].h.cmsg_level = IPPROTO_UDP;
+			s->seg[m].h.cmsg_type = UDP_SEGMENT;
+			s->seg[m].h.cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			*(uint16_t *)CMSG_DATA(&s->seg[m].h) = (uint16_t)len;
+			mh->msg_control = s->seg[m].buf;
+			mh->msg_controllen = sizeof(s->seg[m].buf);
+		}
+		s->per[m++] = k;
+		i += k;
+	}
+	return m;
+}
+
 /* Send the batch, in order, every datagram of it, or die. */
 static void
 flush_batch(struct sender *s)
 {
-	int i = 0, r, err, tries = 0;
+	int done = 0, m, j, r, err, tries = 0;
 
-	while (i < s->n) {
-		r = sendmmsg(s->fd, s->msgs + i, s->n - i, 0);
+	while (done < s->n) {
+		m = build_msgs(s, done);
+		r = sendmmsg(s->fd, s->msgs, m, 0);
 		if (r < 0) {
-			if (errno == EINTR)
+			err = errno;
+			if (err == EINTR)
 				continue;
-			if (errno != ENOBUFS && errno != EAGAIN)
-				die_peer(s, errno);
+			/* No segmentation offload on this path: plain sends. */
+			if (s->gso && s->per[0] > 1 && (err == EIO ||
+			    err == EINVAL || err == ENOPROTOOPT ||
+			    err == EOPNOTSUPP)) {
+				s->gso = 0;
+				continue;
+			}
+			if (err != ENOBUFS && err != EAGAIN)
+				die_peer(s, err);
 			back_off(s, &tries);
 			continue;
 		}
-		i += r;
-		s->sent += r;
+		for (j = 0; j < r; j++)
+			done += s->per[j];
 		/* A short count hides the error that stopped it. */
-		if (i < s->n && (err = net_error(s->fd)) != 0)
+		if (r < m && (err = net_error(s->fd)) != 0)
 			die_peer(s, err);
 	}
+	s->sent += s->n;
 	s->n = 0;
 }
 
@@ -336,7 +400,7 @@ udpsend_main(int argc, char **argv)
 {
 	static struct sender s;
 	struct source src = { NULL, 0 };
-	int ch, i, port, family = AF_UNSPEC, whole = 0, broadcast = 0;
+	int ch, port, family = AF_UNSPEC, whole = 0, broadcast = 0;
 	int wait_set = 0, err;
 
 	s.wait_ms = 2000;
@@ -388,10 +452,7 @@ udpsend_main(int argc, char **argv)
 	check_family(s.host, family);
 
 	open_peer(&s, port, family, &src, broadcast);
-	for (i = 0; i < BATCH; i++) {
-		s.msgs[i].msg_hdr.msg_iov = &s.iov[i];
-		s.msgs[i].msg_hdr.msg_iovlen = 1;
-	}
+	s.gso = 1;
 	if (argc - optind > 2)
 		send_operands(&s, argv + optind + 2, argc - optind - 2);
 	else if (whole)

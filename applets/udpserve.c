@@ -41,7 +41,10 @@ const char udpserve_usage[] =
 #define SLOT	65536		/* room for any UDP payload */
 #define RCVBUF	(8 << 20)
 #define CTL_LEN	(CMSG_SPACE(sizeof(struct in_pktinfo)) + \
-		 CMSG_SPACE(sizeof(struct in6_pktinfo)))
+		 CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)))
+#ifndef UDP_GRO
+#define UDP_GRO	104
+#endif
 
 /* Where a datagram came from and arrived at, and how to answer it. */
 struct origin {
@@ -50,6 +53,7 @@ struct origin {
 	/* the pktinfo a reply is sent with */
 	_Alignas(struct cmsghdr) char ctl[CTL_LEN];
 	size_t ctllen;
+	int seg;		/* UDP_GRO: datagrams of this size, the last shorter */
 };
 
 /* A running PROG: its datagram still to write, its reply so far. */
@@ -109,6 +113,7 @@ read_origin(const struct msghdr *mh, struct origin *o)
 	struct in6_pktinfo pi6;
 	int have4 = 0, have6 = 0;
 
+	o->seg = 0;
 	memcpy(&o->peer, mh->msg_name, mh->msg_namelen);
 	o->peerlen = mh->msg_namelen;
 	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR((struct msghdr *)mh,
@@ -120,6 +125,9 @@ read_origin(const struct msghdr *mh, struct origin *o)
 		    cm->cmsg_type == IPV6_PKTINFO) {
 			memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
 			have6 = 1;
+		} else if (cm->cmsg_level == IPPROTO_UDP &&
+		    cm->cmsg_type == UDP_GRO) {
+			memcpy(&o->seg, CMSG_DATA(cm), sizeof(o->seg));
 		}
 	}
 	memset(&o->local, 0, sizeof(o->local));
@@ -361,6 +369,27 @@ log_datagram(const struct origin *o, size_t len, const char *what)
 	    what);
 }
 
+/*
+ * Count (and log) the datagrams of a received buffer of len bytes: one,
+ * or with UDP_GRO several of o->seg bytes, the last maybe shorter. Only
+ * as many as -n still wants are taken; returns the bytes they span.
+ */
+static size_t
+take_datagrams(const struct origin *o, size_t len)
+{
+	size_t off = 0, piece;
+
+	do {
+		piece = o->seg > 0 && len - off > (size_t)o->seg ?
+		    (size_t)o->seg : len - off;
+		if (S.verbose)
+			log_datagram(o, piece, "");
+		off += piece;
+		S.count++;
+	} while (off < len && (!S.limit || S.count < S.limit));
+	return off;
+}
+
 /* Receive one batch and handle each datagram of it. */
 static void
 receive_batch(void)
@@ -392,6 +421,11 @@ receive_batch(void)
 				log_datagram(&S.orig[i], len, " denied");
 			continue;
 		}
+		if (!S.prog && !S.echo && !S.prefix) {
+			S.out[nout].iov_base = mh->msg_iov->iov_base;
+			S.out[nout++].iov_len = take_datagrams(&S.orig[i], len);
+			continue;
+		}
 		S.count++;
 		if (S.verbose)
 			log_datagram(&S.orig[i], len, "");
@@ -405,9 +439,6 @@ receive_batch(void)
 			reply_header(&S.replies[nrep].msg_hdr, &S.orig[i],
 			    S.riov[nrep], 2);
 			answer[nrep++] = &S.orig[i];
-		} else {
-			S.out[nout].iov_base = mh->msg_iov->iov_base;
-			S.out[nout++].iov_len = len;
 		}
 	}
 	if (nrep)
@@ -509,6 +540,13 @@ setup_socket(const char *host, int port, int family)
 		setsockopt(S.fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
 		    sizeof(one));
 	grow_sockbuf(S.fd, SO_RCVBUF, RCVBUF);
+	/*
+	 * Printing only: take a sender's segmented run (udpsend's
+	 * UDP_SEGMENT, a NIC's GRO) whole and cut it here, one receive for up
+	 * to 64 datagrams. Replies and programs keep one datagram each.
+	 */
+	if (!S.prog && !S.echo && !S.prefix)
+		setsockopt(S.fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
 	/* Only the pages a datagram touches are ever made resident. */
 	if ((bufs = malloc((size_t)BATCH * SLOT)) == NULL)
 		die_errno(EXIT_FAIL, "malloc");

@@ -76,6 +76,40 @@ closed_port() {
 	tr -d '\n' <"$BATS_TEST_TMPDIR/lines" | cmp - "$BATS_TEST_TMPDIR/server.out"
 }
 
+@test "lines of falling, equal and mixed lengths keep each datagram's size" {
+	{ seq 30000 -1 1; seq 1 3000 | sed 's/.*/&\n\nxx/'; } >"$BATS_TEST_TMPDIR/lines"
+	n=$(wc -l <"$BATS_TEST_TMPDIR/lines")
+	start_server udpserve -v -n "$n" 127.0.0.1 0
+	run -0 sb udpsend 127.0.0.1 "$PORT" <"$BATS_TEST_TMPDIR/lines"
+	wait_exit "$SERVER_PID" 30
+	[ "$EXIT_STATUS" -eq 0 ]
+	tr -d '\n' <"$BATS_TEST_TMPDIR/lines" | cmp - "$BATS_TEST_TMPDIR/server.out"
+	awk '{ print length($0) }' "$BATS_TEST_TMPDIR/lines" >"$BATS_TEST_TMPDIR/want"
+	sed -n 's/.* \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/server.err" |
+		cmp - "$BATS_TEST_TMPDIR/want"
+}
+
+@test "a run of equal lines reaches a plain socket as one datagram each" {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.bind(("127.0.0.1", 0))
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr, flush=True)
+s.settimeout(10)
+got = [s.recv(65536) for _ in range(200)]
+print(" ".join(g.decode() for g in got))
+' >"$BATS_TEST_TMPDIR/py.out" 2>"$BATS_TEST_TMPDIR/py.err" 3>&- &
+	PY_PID=$!
+	wait_for grep -q listening "$BATS_TEST_TMPDIR/py.err"
+	port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/py.err")
+	seq 100 299 >"$BATS_TEST_TMPDIR/lines"
+	run -0 sb udpsend 127.0.0.1 "$port" <"$BATS_TEST_TMPDIR/lines"
+	wait_exit "$PY_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/py.out")" = "$(seq -s ' ' 100 299)" ]
+}
+
 @test "-0: all of stdin is one datagram, binary-safe, up to 65,507 bytes" {
 	start_server udpserve -v -n 3 127.0.0.1 0
 	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4)' \
