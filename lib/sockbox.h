@@ -205,6 +205,25 @@ pid_t spawn_prog(char **argv, int in, int out, const char *proto,
  */
 int relay(int in, int out, int sock, long long idle_ms);
 
+/* ---- lib/lookup.c: reentrant host lookups (safe in threads) ---- */
+
+/* A hostent and the buffer it points into; zero-initialise before use. */
+struct hostrec {
+	struct hostent he;
+	char *buf;
+	size_t len;
+};
+
+/*
+ * gethostbyname2_r(name, af) into hr: 0, or the h_errno code
+ * (HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, NO_RECOVERY) of the failure.
+ */
+int host_by_name(const char *name, int af, struct hostrec *hr);
+/* gethostbyaddr_r of an AF_INET/AF_INET6 address: 0 or an h_errno code. */
+int host_by_addr(const struct sockaddr *sa, struct hostrec *hr);
+/* Release hr's buffer; hr may be used again. */
+void free_hostrec(struct hostrec *hr);
+
 /* ---- lib/dgram.c: datagram limits and socket buffers ---- */
 
 /* The largest UDP payload: IPv4 (65535 - 20 - 8) and IPv6 (65535 - 8). */
