@@ -68,7 +68,8 @@ struct child {
 
 static struct server {
 	int fd, port, verbose, echo, maxprocs, running;
-	const char *prefix;
+	const char *prefix;	/* -r, or "" for --echo: replies */
+	size_t prefix_len;
 	char **prog;
 	unsigned long long count, limit;
 	long long idle_ms;
@@ -370,12 +371,13 @@ log_datagram(const struct origin *o, size_t len, const char *what)
 }
 
 /*
- * Count (and log) the datagrams of a received buffer of len bytes: one,
- * or with UDP_GRO several of o->seg bytes, the last maybe shorter. Only
- * as many as -n still wants are taken; returns the bytes they span.
+ * The datagrams of a received buffer of len bytes: one, or with UDP_GRO
+ * several of o->seg bytes, the last maybe shorter. Logs each with -v;
+ * counts each if take, up to what -n still wants. Returns the bytes
+ * of the datagrams it went through.
  */
 static size_t
-take_datagrams(const struct origin *o, size_t len)
+each_datagram(const struct origin *o, size_t len, int take)
 {
 	size_t off = 0, piece;
 
@@ -383,10 +385,10 @@ take_datagrams(const struct origin *o, size_t len)
 		piece = o->seg > 0 && len - off > (size_t)o->seg ?
 		    (size_t)o->seg : len - off;
 		if (S.verbose)
-			log_datagram(o, piece, "");
+			log_datagram(o, piece, take ? "" : " denied");
 		off += piece;
-		S.count++;
-	} while (off < len && (!S.limit || S.count < S.limit));
+		S.count += take;
+	} while (off < len && (!take || !S.limit || S.count < S.limit));
 	return off;
 }
 
@@ -417,28 +419,23 @@ receive_batch(void)
 		len = S.msgs[i].msg_len;
 		read_origin(mh, &S.orig[i]);
 		if (!acl_allows(&S.acl, mh->msg_name)) {
-			if (S.verbose)
-				log_datagram(&S.orig[i], len, " denied");
+			each_datagram(&S.orig[i], len, 0);
 			continue;
 		}
-		if (!S.prog && !S.echo && !S.prefix) {
-			S.out[nout].iov_base = mh->msg_iov->iov_base;
-			S.out[nout++].iov_len = take_datagrams(&S.orig[i], len);
-			continue;
-		}
-		S.count++;
-		if (S.verbose)
-			log_datagram(&S.orig[i], len, "");
+		len = each_datagram(&S.orig[i], len, 1);
 		if (S.prog) {
 			start_child(&S.orig[i], mh->msg_iov->iov_base, len);
-		} else if (S.echo || S.prefix) {
-			S.riov[nrep][0].iov_base = (void *)(S.prefix ? S.prefix : "");
-			S.riov[nrep][0].iov_len = S.prefix ? strlen(S.prefix) : 0;
+		} else if (S.prefix) {
+			S.riov[nrep][0].iov_base = (void *)S.prefix;
+			S.riov[nrep][0].iov_len = S.prefix_len;
 			S.riov[nrep][1].iov_base = mh->msg_iov->iov_base;
 			S.riov[nrep][1].iov_len = len;
 			reply_header(&S.replies[nrep].msg_hdr, &S.orig[i],
 			    S.riov[nrep], 2);
 			answer[nrep++] = &S.orig[i];
+		} else {
+			S.out[nout].iov_base = mh->msg_iov->iov_base;
+			S.out[nout++].iov_len = len;
 		}
 	}
 	if (nrep)
@@ -545,7 +542,7 @@ setup_socket(const char *host, int port, int family)
 	 * UDP_SEGMENT, a NIC's GRO) whole and cut it here, one receive for up
 	 * to 64 datagrams. Replies and programs keep one datagram each.
 	 */
-	if (!S.prog && !S.echo && !S.prefix)
+	if (!S.prog && !S.prefix)
 		setsockopt(S.fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
 	/* Only the pages a datagram touches are ever made resident. */
 	if ((bufs = malloc((size_t)BATCH * SLOT)) == NULL)
@@ -644,6 +641,10 @@ udpserve_main(int argc, char **argv)
 	check_family(host, family);
 	if (argc - optind > 2)
 		S.prog = argv + optind + 2;
+	if (S.echo)
+		S.prefix = "";
+	if (S.prefix)
+		S.prefix_len = strlen(S.prefix);
 
 	server_setup();
 	setup_socket(host, port, family);

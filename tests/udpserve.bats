@@ -269,3 +269,15 @@ out_size() {
 	[ "${lines[0]}" = "$(id -u nobody)" ]
 	[ "${lines[1]}" = "$(id -g nobody)" ]
 }
+
+@test "printing: -n stops inside a run of equal lines; denied runs log each datagram" {
+	start_server udpserve -v -n 10 -d 127.0.0.2 127.0.0.1 0
+	seq 100 199 | sb udpsend -s 127.0.0.2 127.0.0.1 "$PORT"
+	wait_for [ "$(grep -c ' 3 bytes denied$' "$BATS_TEST_TMPDIR/server.err")" -eq 100 ]
+	[ ! -s "$BATS_TEST_TMPDIR/server.out" ]
+	seq 100 199 | sb udpsend 127.0.0.1 "$PORT"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/server.out")" = "$(seq -s '' 100 109)" ]
+	[ "$(grep -c ' 3 bytes$' "$BATS_TEST_TMPDIR/server.err")" -eq 10 ]
+}
