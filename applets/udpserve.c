@@ -414,7 +414,8 @@ receive_batch(void)
 			warn_errno("warning: receive");
 		return;
 	}
-	for (i = 0; i < n; i++) {
+	/* A segmented run can hold more than -n wants: stop at COUNT. */
+	for (i = 0; i < n && !(S.limit && S.count >= S.limit); i++) {
 		mh = &S.msgs[i].msg_hdr;
 		len = S.msgs[i].msg_len;
 		read_origin(mh, &S.orig[i]);
