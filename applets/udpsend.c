@@ -101,7 +101,19 @@ net_error(int fd)
 	return 0;
 }
 
-/* Wait a little after ENOBUFS; give up after about ten seconds of it. */
+/*
+ * Whether a send may be retried: no buffer space, or EMSGSIZE, which for
+ * a datagram within the limit only means the path MTU just shrank (the
+ * kernel fragments the retry).
+ */
+static int
+transient(int err)
+{
+	return err == ENOBUFS || err == EAGAIN || err == EINTR ||
+	    err == EMSGSIZE;
+}
+
+/* Wait a little before a retry; give up after about ten seconds of them. */
 static void
 back_off(const struct sender *s, int *tries)
 {
@@ -166,8 +178,6 @@ flush_batch(struct sender *s)
 		r = sendmmsg(s->fd, s->msgs, m, 0);
 		if (r < 0) {
 			err = errno;
-			if (err == EINTR)
-				continue;
 			/* No segmentation offload on this path: plain sends. */
 			if (s->gso && s->per[0] > 1 && (err == EIO ||
 			    err == EINVAL || err == ENOPROTOOPT ||
@@ -175,15 +185,16 @@ flush_batch(struct sender *s)
 				s->gso = 0;
 				continue;
 			}
-			if (err != ENOBUFS && err != EAGAIN)
+			if (!transient(err))
 				die_peer(s, err);
 			back_off(s, &tries);
 			continue;
 		}
 		for (j = 0; j < r; j++)
 			done += s->per[j];
+		tries = 0;
 		/* A short count hides the error that stopped it. */
-		if (r < m && (err = net_error(s->fd)) != 0)
+		if (r < m && (err = net_error(s->fd)) != 0 && !transient(err))
 			die_peer(s, err);
 	}
 	s->sent += s->n;
@@ -230,7 +241,7 @@ add_datagram(struct sender *s, const char *p, size_t len)
 		return;
 	}
 	while (send(s->fd, p, len, 0) < 0) {
-		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
+		if (!transient(errno))
 			die_peer(s, errno);
 		back_off(s, &tries);
 	}
