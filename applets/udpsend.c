@@ -4,6 +4,7 @@
  * optionally wait for a reply to each (-r).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +288,8 @@ send_lines(struct sender *s)
 
 	if ((buf = malloc(INBUF)) == NULL)
 		die_errno(EXIT_FAIL, "malloc");
+	/* A pipe of 64 KiB would cap each read (and batch) at ~1000 lines. */
+	fcntl(STDIN_FILENO, F_SETPIPE_SZ, INBUF);
 	while ((n = read_in(buf + have, INBUF - have)) > 0) {
 		have += n;
 		for (p = buf; (nl = memchr(p, '\n', buf + have - p)); p = nl + 1)
