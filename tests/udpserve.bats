@@ -41,6 +41,14 @@ out_size() {
 	stat -c %s "$BATS_TEST_TMPDIR/server.out"
 }
 
+# wait_out BYTES: wait until the server has written BYTES; else show why.
+wait_out() {
+	wait_for [ "$(out_size)" -eq "$1" ] && return 0
+	echo "server wrote $(out_size) bytes, wanted $1" >&2
+	cat "$BATS_TEST_TMPDIR/server.err" >&2
+	return 1
+}
+
 @test "usage errors: one line, exit 2, nothing on stdout" {
 	run --separate-stderr sb udpserve
 	assert_usage_error udpserve
@@ -89,10 +97,10 @@ out_size() {
 		>"$BATS_TEST_TMPDIR/bin"
 	head -c 65507 /dev/urandom >"$BATS_TEST_TMPDIR/big"
 	run -0 sb udpsend -0 127.0.0.1 "$PORT" <"$BATS_TEST_TMPDIR/bin"
-	wait_for [ "$(out_size)" -eq 256 ]
+	wait_out 256
 	run -0 sb udpsend -0 127.0.0.1 "$PORT" </dev/null
 	run -0 sb udpsend -0 127.0.0.1 "$PORT" <"$BATS_TEST_TMPDIR/big"
-	wait_for [ "$(out_size)" -eq $((256 + 65507)) ]
+	wait_out $((256 + 65507))
 	run -0 sb udpsend 127.0.0.1 "$PORT" end
 	wait_exit "$SERVER_PID"
 	[ "$EXIT_STATUS" -eq 0 ]
