@@ -41,9 +41,20 @@ out_size() {
 	stat -c %s "$BATS_TEST_TMPDIR/server.out"
 }
 
+# out_is BYTES: whether the server has written BYTES (a command for wait_for,
+# so that the size is read again on every try).
+out_is() {
+	[ "$(out_size)" -eq "$1" ]
+}
+
+# err_count N PATTERN: whether N lines of the server's stderr match.
+err_count() {
+	[ "$(grep -c "$2" "$BATS_TEST_TMPDIR/server.err")" -eq "$1" ]
+}
+
 # wait_out BYTES: wait until the server has written BYTES; else show why.
 wait_out() {
-	wait_for [ "$(out_size)" -eq "$1" ] && return 0
+	wait_for out_is "$1" && return 0
 	echo "server wrote $(out_size) bytes, wanted $1" >&2
 	cat "$BATS_TEST_TMPDIR/server.err" >&2
 	return 1
@@ -281,7 +292,7 @@ wait_out() {
 @test "printing: -n stops inside a run of equal lines; denied runs log each datagram" {
 	start_server udpserve -v -n 10 -d 127.0.0.2 127.0.0.1 0
 	seq 100 199 | sb udpsend -s 127.0.0.2 127.0.0.1 "$PORT"
-	wait_for [ "$(grep -c ' 3 bytes denied$' "$BATS_TEST_TMPDIR/server.err")" -eq 100 ]
+	wait_for err_count 100 ' 3 bytes denied$'
 	[ ! -s "$BATS_TEST_TMPDIR/server.out" ]
 	# The server may be gone before the last lines: refused is fine here.
 	seq 100 199 | sb udpsend 127.0.0.1 "$PORT" || true
