@@ -301,3 +301,14 @@ wait_out() {
 	[ "$(cat "$BATS_TEST_TMPDIR/server.out")" = "$(seq -s '' 100 109)" ]
 	[ "$(grep -c ' 3 bytes$' "$BATS_TEST_TMPDIR/server.err")" -eq 10 ]
 }
+
+@test "PROG output larger than a datagram is not sent, and reported" {
+	start_server udpserve 127.0.0.1 0 sh -c 'cat >/dev/null; head -c 70000 /dev/zero'
+	printf 'x' >"$BATS_TEST_TMPDIR/msg"
+	run -3 --separate-stderr ask 127.0.0.1 "$BATS_TEST_TMPDIR/msg"
+	wait_for grep -Eq '^udpserve: warning: reply to 127\.0\.0\.1:[0-9]*: Message too (long|large)$' \
+		"$BATS_TEST_TMPDIR/server.err"
+	stop_server
+	start_server udpserve 127.0.0.1 0 sh -c 'cat >/dev/null; head -c 65507 /dev/zero'
+	ask 127.0.0.1 "$BATS_TEST_TMPDIR/msg" 2>/dev/null | cmp - <(head -c 65507 /dev/zero)
+}
