@@ -191,7 +191,7 @@ static int
 run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 {
 	long long last = idle_ms > 0 ? now_ms() : 0, left = -1;
-	int shut = 0, m, r;
+	int shut = 0, drain = 0, m, r;
 
 	for (;;) {
 		if ((m = pump(up)) < 0)
@@ -206,8 +206,20 @@ run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 		if ((r = pump(down)) < 0)
 			return -1;
 		if (down->eof && down->len == 0) {
-			up->eof = 1;
-			if (up->len == 0)
+			/*
+			 * The peer is done sending. What in can give without
+			 * waiting (all of a file, what a pipe holds) still
+			 * goes out: the peer may only have half-closed, as a
+			 * receiver whose own input was empty does. We never
+			 * wait for more.
+			 */
+			if (!drain && up->src.nb && !up->eof) {
+				drain = up->src.ready = 1;	/* one more look */
+				continue;
+			}
+			if (!up->src.nb || !up->src.ready)
+				up->eof = 1;
+			if (up->eof && up->len == 0)
 				return 0;
 		}
 		if (idle_ms > 0 && (m || r))

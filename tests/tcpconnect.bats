@@ -106,6 +106,17 @@ teardown() {
 	[ "$(cat "$T/reply.got")" = "request bytes" ]
 }
 
+@test "the server half-closes at once: all of a 20 MB stdin file still goes" {
+	# What a receiver run as 'tcpserve ... >file </dev/null' does.
+	head -c 20000000 /dev/urandom >"$T/req"
+	: >"$T/reply"
+	start_peer send "$T/reply" half
+	run -0 sb tcpconnect 127.0.0.1 "$PORT" <"$T/req"
+	[ -z "$output" ]
+	wait_exit "$SERVER_PID"
+	cmp "$T/req" "$T/reply.got"
+}
+
 @test "the server closes first: exit 0 at once though stdin stays open" {
 	head -c 500000 /dev/urandom >"$T/reply"
 	start_peer send "$T/reply"
