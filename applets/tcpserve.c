@@ -61,10 +61,6 @@ const char tcpserve_usage[] =
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
 #define ECHO_CAP	(128 * 1024)	/* pending output that stops reading */
 #define ECHO_READ	(64 * 1024)
-/* Until lib/relay.c lands in main. */
-#define RELAY_PENDING(i, o, f, t) \
-	(die_msg(EXIT_FAIL, "relay mode is not built yet"), (void)(i), \
-	(void)(o), (void)(f), (void)(t), -1)
 
 /* Everything the command line decided, and the listening socket. */
 struct server {
@@ -295,7 +291,7 @@ serve_relay(struct server *s)
 		 */
 		relay_sock = fd;
 		sigprocmask(SIG_SETMASK, &s->waitmask, &held);
-		rc = server_stop ? 0 : RELAY_PENDING(0, 1, fd, s->idle_ms);
+		rc = server_stop ? 0 : relay(0, 1, fd, s->idle_ms);
 		if (rc < 0 && server_stop)
 			rc = 0;		/* SIGTERM/SIGINT: a clean stop */
 		if (rc < 0)

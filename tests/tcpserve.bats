@@ -436,3 +436,86 @@ print("resumed", ok == len(rest))' "$PORT" "$SERVER_PID"
 	[ "$output" = "$(printf 'starved True\nidle True\nresumed True')" ]
 	[ "$(grep -c 'warning: accept: Too many open files' "$BATS_TEST_TMPDIR/server.err")" -le 2 ]
 }
+
+@test "relay: one connection both ways, binary-safe; then it stops listening" {
+	head -c 1000000 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	SERVER_IN=$BATS_TEST_TMPDIR/in start_server tcpserve 127.0.0.1 0
+	run -0 py '
+data = bytes(range(256)) * 4096
+s = conn(sys.argv[1])
+first = s.recv(1)	# the server has accepted and stopped listening
+try:
+    conn(sys.argv[1])
+    print("second accepted")
+except ConnectionRefusedError:
+    print("second refused")
+t = threading.Thread(target=lambda: (s.sendall(data), s.shutdown(socket.SHUT_WR)))
+t.start()
+got = first + readall(s)
+t.join()
+print(hashlib.sha256(got).hexdigest())
+open(sys.argv[2], "wb").write(data)' "$PORT" "$BATS_TEST_TMPDIR/sent"
+	[ "$output" = "$(printf 'second refused\n%s' "$(sha256sum <"$BATS_TEST_TMPDIR/in" | cut -d' ' -f1)")" ]
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	SERVER_PID=
+	cmp "$BATS_TEST_TMPDIR/sent" "$BATS_TEST_TMPDIR/server.out"
+}
+
+@test "relay: a denied client does not end it; the next allowed one is served" {
+	echo hello >"$BATS_TEST_TMPDIR/in"
+	SERVER_IN=$BATS_TEST_TMPDIR/in start_server tcpserve -v -d 127.0.0.2 127.0.0.1 0
+	run -0 py '
+print(closed(conn(sys.argv[1], src="127.0.0.2")))
+s = conn(sys.argv[1], src="127.0.0.1")
+s.sendall(b"bye\n"); s.shutdown(socket.SHUT_WR)
+print(readall(s).decode(), end="")' "$PORT"
+	[ "$output" = "$(printf 'True\nhello')" ]
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	SERVER_PID=
+	[ "$(cat "$BATS_TEST_TMPDIR/server.out")" = bye ]
+	grep -q '^tcpserve: denied 127.0.0.2:[0-9]*$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "relay -k: one client after another; a reset costs only that client" {
+	start_server tcpserve -k 127.0.0.1 0
+	run -0 py '
+import struct
+a = conn(sys.argv[1])
+b = conn(sys.argv[1])
+a.sendall(b"first\n"); a.shutdown(socket.SHUT_WR); print(repr(readall(a)))
+r = conn(sys.argv[1])
+r.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+b.sendall(b"second\n"); b.shutdown(socket.SHUT_WR); print(repr(readall(b)))
+r.close()
+c = conn(sys.argv[1])
+c.sendall(b"third\n"); c.shutdown(socket.SHUT_WR); print(repr(readall(c)))' "$PORT"
+	[ "$output" = "$(printf "b''\nb''\nb''")" ]
+	wait_for grep -qx third "$BATS_TEST_TMPDIR/server.out"
+	kill -0 "$SERVER_PID"
+	[ "$(cat "$BATS_TEST_TMPDIR/server.out")" = "$(printf 'first\nsecond\nthird')" ]
+}
+
+@test "relay -i: an idle connection ends it with status 1; SIGTERM mid-relay exits 0" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 5<>"$BATS_TEST_TMPDIR/fifo"
+	SERVER_IN=$BATS_TEST_TMPDIR/fifo start_server tcpserve -i 0.3 127.0.0.1 0
+	run -0 py 's = conn(sys.argv[1]); print(closed(s))' "$PORT"
+	[ "$output" = True ]
+	# || true: under set -e, wait_exit stops at a non-zero status.
+	wait_exit "$SERVER_PID" || true
+	[ "$EXIT_STATUS" = 1 ]
+	SERVER_PID=
+	grep -q '^tcpserve: 127.0.0.1:[0-9]*: ' "$BATS_TEST_TMPDIR/server.err"
+	SERVER_IN=$BATS_TEST_TMPDIR/fifo start_server tcpserve 127.0.0.1 0
+	run -0 py '
+s = conn(sys.argv[1]); s.sendall(b"x")
+os.kill(int(sys.argv[2]), 15)
+print(closed(s))' "$PORT" "$SERVER_PID"
+	[ "$output" = True ]
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	SERVER_PID=
+	exec 5>&-
+}
