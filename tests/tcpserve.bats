@@ -502,8 +502,7 @@ c.sendall(b"third\n"); c.shutdown(socket.SHUT_WR); print(repr(readall(c)))' "$PO
 	SERVER_IN=$BATS_TEST_TMPDIR/fifo start_server tcpserve -i 0.3 127.0.0.1 0
 	run -0 py 's = conn(sys.argv[1]); print(closed(s))' "$PORT"
 	[ "$output" = True ]
-	# || true: under set -e, wait_exit stops at a non-zero status.
-	wait_exit "$SERVER_PID" || true
+	wait_exit "$SERVER_PID"
 	[ "$EXIT_STATUS" = 1 ]
 	SERVER_PID=
 	grep -q '^tcpserve: 127.0.0.1:[0-9]*: ' "$BATS_TEST_TMPDIR/server.err"
