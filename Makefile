@@ -1,6 +1,8 @@
 # sockbox: one binary, seven applets. See README.md.
 CC      ?= cc
-CFLAGS  ?= -O2
+# Inlining and vectorising bought no speed (sockbox's time is in the
+# kernel) and cost a tenth of the binary.
+CFLAGS  ?= -O2 -fno-inline-functions -fno-tree-vectorize
 LDFLAGS ?=
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -25,6 +27,10 @@ SB_LDFLAGS += -fsanitize=address,undefined
 else
 VARIANT  = opt
 BIN      = sockbox
+# Size: C needs no unwind tables, calls go through the GOT without a PLT,
+# and code and data share one segment instead of page-aligned ones.
+SB_CFLAGS += -fno-asynchronous-unwind-tables -fno-plt
+SB_LDFLAGS += -Wl,-z,noseparate-code
 endif
 OBJS = $(SRCS:%.c=obj/$(VARIANT)/%.o)
 
@@ -49,9 +55,11 @@ check: $(BIN)
 
 # A static binary against musl (Debian's musl-tools).
 MUSL_CC ?= musl-gcc
+# Built for size: its point is start-up time and a small self-contained file.
 static:
 	$(MAKE) VARIANT=static BIN=sockbox-static CC=$(MUSL_CC) \
-		LDFLAGS="-static $(LDFLAGS)" sockbox-static
+		CFLAGS="-Os -ffunction-sections -fdata-sections" \
+		LDFLAGS="-static -Wl,--gc-sections $(LDFLAGS)" sockbox-static
 
 bench: $(BIN)
 	SOCKBOX=$(abspath $(BIN)) tests/bench/run $(WORKLOAD)
