@@ -333,6 +333,7 @@ udp_once() {
 	[ -n "$bytes" ] && [ "$bytes" -gt 0 ] || {
 		echo "bench: udp $t: nothing received" >&2; return 1; }
 	lines=$((bytes / per))
+	record "$t" dps "$(calc "($a1 - $a0) / ($last - $t0)")"
 	record "$t" rate "$(calc "$lines / ($last - $t0)")"
 	record "$t" loss "$(calc "100 * (1 - $lines / $UDP_LINES)")"
 	record "$t" dgrams "$((a1 - a0))"
@@ -355,13 +356,14 @@ bench_udp() {
 		done
 	done
 	table "udp: 200,000 stdin lines of 64 bytes -> client -> server -> pipe" \
-	    higher "rate:lines/s" "loss:loss %" "dgrams:datagrams" \
+	    higher "dps:datagrams/s" "rate:lines/s" "loss:loss %" \
 	    "perdgram:lines/dgram" "drops:rcvbuf drops"
-	echo "(lines/s: lines delivered to the pipe / time from client start to the last byte read; a tool that"
-	echo " packs many lines into one datagram (lines/dgram > 1) is not keeping one datagram per line, and"
-	echo " its lines/s is not comparable with those that do;"
-	echo " datagrams and drops: the namespace's UDP counters; sockbox: udpsend -> udpserve -n 200000;"
-	echo " nc -u -q 0 -> nc -u -l; socat -u STDIN UDP -> socat -u UDP-RECV STDOUT)"
+	echo "(datagrams/s: datagrams received / time from client start to the last byte read from the pipe;"
+	echo " lines/s: lines delivered to the pipe over the same time; loss: lines that never arrived;"
+	echo " datagrams and drops come from the namespace's UDP counters. nc and socat send what one read"
+	echo " of stdin returns as one datagram (lines/dgram > 1), so their lines/s is not comparable with"
+	echo " one datagram per line. sockbox: udpsend -> udpserve -n 200000; nc -u -q 0 -> nc -u -l;"
+	echo " socat -u STDIN UDP -> socat -u UDP-RECV STDOUT)"
 }
 
 # ---- startup: hyperfine ----
