@@ -239,14 +239,14 @@ bench_echo() {
 }
 
 bench_idle() {
-	local r t rss0 pss0 rss1 pss1 held echoed C i
+	local r t pss0 rss1 pss1 held echoed C i
 	echo_tools
 	echo "idle: hold 10,000 echo connections, x$RUNS ..." >&2
 	for r in $(seq "$RUNS"); do
 		for t in "${ORDER[@]}"; do
 			[ -z "${NA[$t]:-}" ] || continue
 			echo_server "$t" || { stop "$SPID"; continue; }
-			read -r rss0 pss0 < <(tree_mem_kib "$SPID")
+			read -r _ pss0 < <(tree_mem_kib "$SPID")
 			rm -f "$SCRATCH/ctl"
 			mkfifo "$SCRATCH/ctl"
 			IN=$SCRATCH/ctl start idle timeout -k 5 200 \
@@ -369,7 +369,7 @@ bench_udp() {
 # ---- startup: hyperfine ----
 
 bench_startup() {
-	local names=() cmds=() r i g json title kind med cpu
+	local names=() cmds=() i g json title kind med cpu
 	# startup_add GROUP KIND NAME CMD: a command to time, unless it fails.
 	startup_add() {
 		local c=$4
@@ -404,7 +404,7 @@ bench_startup() {
 	startup_add fqdn limit "static musl AI_CANONNAME (C)" "$SR fqdn"
 	echo "startup: hyperfine, ${#cmds[@]} commands, x$RUNS ..." >&2
 	json=$SCRATCH/hyperfine.json
-	for r in $(seq "$RUNS"); do
+	for _ in $(seq "$RUNS"); do
 		timeout -k 5 300 hyperfine -N --warmup 20 --runs 300 \
 		    --style none --export-json "$json" "${cmds[@]}" >/dev/null 2>&1 || {
 			echo "bench: startup: hyperfine failed" >&2; return 1; }
@@ -456,7 +456,6 @@ bench_resolve() {
 # ---- size: stripped binaries ----
 
 bench_size() {
-	local t p
 	# size_row NAME KIND PATH
 	size_row() {
 		tool "$1" "$2"
