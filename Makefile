@@ -7,7 +7,8 @@ BINDIR  ?= $(PREFIX)/bin
 DESTDIR ?=
 
 # Flags sockbox always needs, on top of the user's CFLAGS.
-SB_CFLAGS = -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -MMD -MP
+SB_CFLAGS = -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -MMD -MP -pthread
+SB_LDFLAGS = -pthread
 
 # The applet names, read from the same table the dispatcher is built from.
 APPLETS := $(shell grep -o '^APPLET.[a-z0-9_]*' applets/applets.h | cut -c8-)
@@ -20,7 +21,7 @@ VARIANT  = san
 BIN      = obj/san/sockbox
 SB_CFLAGS += -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
-SB_LDFLAGS = -fsanitize=address,undefined
+SB_LDFLAGS += -fsanitize=address,undefined
 else
 VARIANT  = opt
 BIN      = sockbox

@@ -3,4 +3,6 @@
  * Adding an applet is a line here and applets/NAME.c; main.c and the
  * Makefile both read this table.
  */
+APPLET(fqdn,       "print the fully qualified domain name of a host")
 APPLET(getserv,    "map service names to port numbers and back")
+APPLET(resolve,    "map host names to addresses and addresses to names")

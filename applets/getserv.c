@@ -41,8 +41,10 @@ print_entry(const struct servent *se, int lines, int by_port)
 	}
 	printf("%s\t%d/%s", se->s_name, ntohs((uint16_t)se->s_port),
 	    se->s_proto);
+	/* musl lists the name itself among the aliases. */
 	for (alias = se->s_aliases; *alias; alias++)
-		printf(" %s", *alias);
+		if (strcmp(*alias, se->s_name) != 0)
+			printf(" %s", *alias);
 	putchar('\n');
 }
 

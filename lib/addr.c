@@ -121,3 +121,15 @@ gai_msg(int err)
 		return strerror(errno);
 	return gai_strerror(err);
 }
+
+void
+check_family(const char *host, int family)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (family != AF_UNSPEC && is_numeric_addr(host) &&
+	    parse_addr(host, family, &ss, &len) < 0)
+		die_usage("'%s' is not an %s address", host,
+		    family == AF_INET ? "IPv4" : "IPv6");
+}

@@ -100,7 +100,7 @@ next_opt(int argc, char **argv, const char *optstring,
 		{ NULL, 0, NULL, 0 }
 	};
 	char spec[64];
-	const char *arg;
+	const char *arg, *p;
 	int ch;
 
 	/* '+': stop at the first operand; ':': report missing arguments. */
@@ -115,8 +115,15 @@ next_opt(int argc, char **argv, const char *optstring,
 		}
 		return ch;
 	}
+	/*
+	 * musl ignores the ':' after '+' and says '?' for a missing argument
+	 * (leaving optind past argc): tell the two apart ourselves.
+	 */
+	if (ch == '?' && optopt && (p = strchr(optstring, optopt)) &&
+	    p[1] == ':')
+		ch = ':';
 	/* A long option is named as written, up to any "=value". */
-	arg = argv[optind - 1];
+	arg = optind - 1 < argc ? argv[optind - 1] : "";
 	if (strncmp(arg, "--", 2) == 0)
 		die_usage("%s option '%.*s'", ch == ':' ?
 		    "missing argument for" : "unknown", (int)strcspn(arg, "="),

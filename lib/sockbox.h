@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #define SOCKBOX_VERSION "0.1.0"
 
@@ -84,6 +85,8 @@ int is_numeric_addr(const char *s);
  */
 int parse_addr(const char *s, int family, struct sockaddr_storage *ss,
     socklen_t *len);
+/* Exit 2 if host is a numeric address outside family (from -4/-6). */
+void check_family(const char *host, int family);
 /* Port of an AF_INET/AF_INET6 address, in host order. */
 int addr_port(const struct sockaddr *sa);
 /* "1.2.3.4" or "::1" (IPv4-mapped IPv6 printed as IPv4) into buf. */
@@ -92,5 +95,133 @@ char *fmt_addr(const struct sockaddr *sa, char *buf, size_t len);
 char *fmt_addrport(const struct sockaddr *sa, char *buf, size_t len);
 /* The resolver's message for a getaddrinfo/getnameinfo error code. */
 const char *gai_msg(int err);
+
+/* ---- lib/sock.c: sockets: resolving, listening, local source binding ---- */
+
+/* A local address for an outgoing socket (-s ADDR, -p PORT). */
+struct source {
+	const char *addr;	/* numeric address, or NULL for any */
+	int port;		/* 0: any */
+};
+
+/*
+ * getaddrinfo for host and port with one socket type; family is AF_UNSPEC,
+ * AF_INET or AF_INET6. No AI_ADDRCONFIG. Returns 0 or a getaddrinfo error
+ * (gai_msg() words it).
+ */
+int resolve_host(const char *host, int port, int family, int socktype,
+    struct addrinfo **res);
+/*
+ * socket(2) for ai's family and type, close-on-exec (and non-blocking if
+ * nonblock), bound to src if src names an address or port. -1 with errno
+ * set: EAFNOSUPPORT when src's address is of another family.
+ */
+int socket_for(const struct addrinfo *ai, const struct source *src,
+    int nonblock);
+/*
+ * A bound socket for a server, or die (exit 1; exit 2 for a bad HOST).
+ * A wildcard host (is_wildcard) with AF_UNSPEC listens dual-stack on [::],
+ * falling back to 0.0.0.0 without IPv6. SOCK_STREAM sockets get
+ * SO_REUSEADDR and listen(backlog). Close-on-exec.
+ */
+int xlisten_on(const char *host, int port, int family, int socktype,
+    int backlog);
+/* "prog: listening on ADDR:PORT" on stderr, for fd's local address. */
+void announce_listen(int fd);
+/* Local (getsockname) or peer (getpeername) address of fd into ss. */
+int local_addr(int fd, struct sockaddr_storage *ss);
+int peer_addr(int fd, struct sockaddr_storage *ss);
+
+/* ---- lib/acl.c: allow/deny lists of CIDR prefixes (-a, -d) ---- */
+
+struct acl_rule {
+	uint8_t addr[16];	/* IPv4 in the first 4 bytes */
+	int family;
+	int prefix;		/* bits */
+	int allow;
+};
+
+struct acl {
+	struct acl_rule *rules;
+	int n, any_allow;
+};
+
+/* Add "ADDR[/BITS]" as an allow or deny rule; -1 if it is not a prefix. */
+int acl_add(struct acl *acl, const char *cidr, int allow);
+/*
+ * Whether sa may connect: the most specific matching rule decides (deny on
+ * a tie); with no match, allowed unless any allow rule exists. IPv4-mapped
+ * IPv6 addresses match IPv4 rules.
+ */
+int acl_allows(const struct acl *acl, const struct sockaddr *sa);
+
+/* ---- lib/server.c: process setup shared by the servers ---- */
+
+/* Set by the SIGTERM/SIGINT handler that server_setup installs. */
+extern volatile int server_stop;
+
+/* A user and group to run as (-u USER[:GROUP]). */
+struct privs {
+	const char *user;	/* NULL: do not change */
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Open /dev/null on any of fds 0-2 that is closed. */
+void open_stdfds(void);
+/*
+ * open_stdfds, ignore SIGPIPE, let SIGTERM and
+ * SIGINT set server_stop (without SA_RESTART, so blocking calls return
+ * EINTR), and raise the soft descriptor limit to the hard one.
+ */
+void server_setup(void);
+/* Parse "USER[:GROUP]" (names or numbers) into p, or exit 2. */
+void parse_privs(const char *spec, struct privs *p);
+/* Switch to p's user, group and supplementary groups, or die (exit 1). */
+void xdrop_privs(const struct privs *p);
+
+/* ---- lib/spawn.c: run a program for a connection or a datagram ---- */
+
+/*
+ * Start argv[0] (found on PATH, never through a shell) with in on fd 0, out
+ * on fd 1, stderr inherited, default signal dispositions and mask, and the
+ * UCSPI environment for proto ("TCP" or "UDP"): PROTO, <P>LOCALIP,
+ * <P>LOCALPORT, <P>REMOTEIP, <P>REMOTEPORT (stale <P>REMOTEHOST,
+ * <P>REMOTEINFO and <P>LOCALHOST removed). Returns the pid, or -1 with
+ * errno set.
+ */
+pid_t spawn_prog(char **argv, int in, int out, const char *proto,
+    const struct sockaddr *local, const struct sockaddr *remote);
+
+/* ---- lib/relay.c: the bidirectional copy between a pipe pair and a socket ---- */
+
+/*
+ * Copy in -> sock and sock -> out at once, binary-safe, until the
+ * connection ends. At EOF on in: shutdown(sock, SHUT_WR) and keep copying
+ * sock -> out. At EOF on sock: write out everything received, then return
+ * without waiting for in. idle_ms > 0: no data either way for that long
+ * ends it. Returns 0, or -1 with errno set (ETIMEDOUT when idle, or the
+ * error of a read or write).
+ */
+int relay(int in, int out, int sock, long long idle_ms);
+
+/* ---- lib/lookup.c: reentrant host lookups (safe in threads) ---- */
+
+/* A hostent and the buffer it points into; zero-initialise before use. */
+struct hostrec {
+	struct hostent he;
+	char *buf;
+	size_t len;
+};
+
+/*
+ * gethostbyname2_r(name, af) into hr: 0, or the h_errno code
+ * (HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, NO_RECOVERY) of the failure.
+ */
+int host_by_name(const char *name, int af, struct hostrec *hr);
+/* gethostbyaddr_r of an AF_INET/AF_INET6 address: 0 or an h_errno code. */
+int host_by_addr(const struct sockaddr *sa, struct hostrec *hr);
+/* Release hr's buffer; hr may be used again. */
+void free_hostrec(struct hostrec *hr);
 
 #endif

@@ -108,3 +108,17 @@ load helpers
 	run -1 --separate-stderr sb --install "$BATS_TEST_TMPDIR/missing"
 	[ -z "$output" ]
 }
+
+@test "a missing option argument is a usage error, also at the end of argv" {
+	run -2 --separate-stderr sb getserv -p
+	[ "$stderr" = "getserv: missing argument for option '-p'" ]
+	[ -z "$output" ]
+	run -2 --separate-stderr sb getserv -lp
+	[ "$stderr" = "getserv: missing argument for option '-p'" ]
+}
+
+@test "options stop at the first operand" {
+	run -1 --separate-stderr sb getserv http -l
+	[ "$output" = 80 ]
+	[ "$stderr" = "getserv: -l: unknown service" ]
+}

@@ -1,0 +1,123 @@
+/*
+ * server.c: process setup shared by the servers: sane standard descriptors,
+ * signals, the descriptor limit, and dropping privileges after bind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include "sockbox.h"
+
+volatile int server_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	server_stop = 1;
+}
+
+void
+open_stdfds(void)
+{
+	int fd;
+
+	/* A closed 0-2 would let a socket land there and be mistaken. */
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+void
+server_setup(void)
+{
+	struct sigaction sa = { 0 };
+	struct rlimit rl;
+
+	open_stdfds();
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* A name or a decimal id; -1 if it is neither. */
+static long
+lookup_id(const char *s, int group)
+{
+	struct passwd *pw;
+	struct group *gr;
+	char *end;
+	long v;
+
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		return (*end || errno || v < 0 || v > 0x7fffffff) ? -1 : v;
+	}
+	if (group)
+		return (gr = getgrnam(s)) ? (long)gr->gr_gid : -1;
+	return (pw = getpwnam(s)) ? (long)pw->pw_uid : -1;
+}
+
+void
+parse_privs(const char *spec, struct privs *p)
+{
+	char user[256];
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	struct passwd *pw;
+	long id;
+
+	if (n == 0 || n >= sizeof(user))
+		die_usage("invalid user '%s'", spec);
+	memcpy(user, spec, n);
+	user[n] = '\0';
+	if ((id = lookup_id(user, 0)) < 0)
+		die_usage("unknown user '%s'", user);
+	p->user = spec;
+	p->uid = (uid_t)id;
+	pw = getpwuid(p->uid);
+	if (colon) {
+		if ((id = lookup_id(colon + 1, 1)) < 0)
+			die_usage("unknown group '%s'", colon + 1);
+		p->gid = (gid_t)id;
+	} else if (pw) {
+		p->gid = pw->pw_gid;
+	} else {
+		die_usage("user '%s' has no group: use USER:GROUP", user);
+	}
+}
+
+void
+xdrop_privs(const struct privs *p)
+{
+	struct passwd *pw;
+
+	if (p->user == NULL)
+		return;
+	/* Supplementary groups: the user's own if it has an entry. */
+	pw = getpwuid(p->uid);
+	if ((pw ? initgroups(pw->pw_name, p->gid) :
+	    setgroups(1, &p->gid)) < 0)
+		die_errno(EXIT_FAIL, "set groups for %s", p->user);
+	if (setgid(p->gid) < 0)
+		die_errno(EXIT_FAIL, "setgid %ld", (long)p->gid);
+	if (setuid(p->uid) < 0)
+		die_errno(EXIT_FAIL, "setuid %ld", (long)p->uid);
+	/* Dropping must be for good: getting root back has to fail. */
+	if (p->uid != 0 && setuid(0) == 0)
+		die_msg(EXIT_FAIL, "could not drop privileges to %s", p->user);
+}
