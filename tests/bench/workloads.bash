@@ -205,7 +205,7 @@ echo_tools() {
 }
 
 bench_echo() {
-	local r t n c0 c1 rt
+	local r t n c0 c1 rt hwm
 	echo_tools
 	echo "echo: 100 and 1000 clients x 200,000 64-byte round trips, x$RUNS ..." >&2
 	for r in $(seq "$RUNS"); do
@@ -219,6 +219,7 @@ bench_echo() {
 				    echo "bench: echo $t $n: $(cat "$SCRATCH/echo.out")" >&2
 				wait_no_children "$SPID"
 				c1=$(cpu_ticks "$SPID")
+				hwm=$(awk '/^VmHWM:/ { print $2 }' /proc/"$SPID"/status)
 				stop "$SPID"
 				rt=$(field roundtrips "$SCRATCH/echo.out")
 				[ -n "$rt" ] && [ "$rt" -gt 0 ] || continue
@@ -226,16 +227,19 @@ bench_echo() {
 				record "$t" "c$n.cpu" \
 				    "$(calc "($c1 - $c0) * 1000000 / $TICK / $rt")"
 				record "$t" "c$n.sum_err" "$(field errors "$SCRATCH/echo.out")"
+				record "$t" "c$n.hwm" "$(calc "${hwm:-0} / 1024")"
 			done
 		done
 	done
 	for n in 100 1000; do
 		table "echo: $n clients x 64-byte round trips (200,000 in all)" \
 		    higher "c$n.rate:round trips/s" "c$n.cpu:srv CPU-us/rt" \
-		    "c$n.sum_err:errors"
+		    "c$n.hwm:srv peak MiB" "c$n.sum_err:errors"
 	done
 	echo "(one single-threaded epoll client; where it saturates, compare srv CPU-us per round trip:"
-	echo " server and children, connection setup included; tcpserver -H -R -l 0 -c 10100 /bin/cat)"
+	echo " server and children, connection setup included; peak: the server process's VmHWM (for"
+	echo " tcpserver, without its cat children); errors: summed over all runs;"
+	echo " tcpserver -H -R -l 0 -1 -c 10100 -b 4096 /bin/cat; asyncio: Protocol echo, backlog 4096)"
 }
 
 bench_idle() {
