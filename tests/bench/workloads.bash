@@ -95,7 +95,8 @@ bench_relay() {
 	tool "iperf3 (no pipes)" limit
 	echo "relay: $((RELAY_BYTES >> 20)) MiB, pipe -> client -> server -> /dev/null, x$RUNS ..." >&2
 	for r in $(seq "$RUNS"); do
-		for t in "${ORDER[@]}"; do
+		rotate "$r"
+		for t in "${ROT[@]}"; do
 			[ -z "${NA[$t]:-}" ] && relay_once "$t"
 		done
 	done
@@ -155,7 +156,8 @@ bench_spawn() {
 	tool "fork+exec+wait (C)" limit
 	echo "spawn: /bin/echo hi per connection, 1500 sequential + 5000 16 at a time, x$RUNS ..." >&2
 	for r in $(seq "$RUNS"); do
-		for t in "${ORDER[@]}"; do
+		rotate "$r"
+		for t in "${ROT[@]}"; do
 			[ -z "${NA[$t]:-}" ] || continue
 			if [ "${KIND[$t]}" = limit ]; then
 				timeout -k 5 60 "$BIN/forkexec" 1500 /bin/echo hi \
@@ -182,16 +184,28 @@ bench_spawn() {
 
 # ---- echo and idle: event servers ----
 
+# With two cores or more, echo servers run on CPU 0 and the load client on
+# CPU 1: left to the scheduler, the pair sometimes shares a core and a
+# figure moves by half between runs.
+if [ "$(nproc)" -ge 2 ]; then
+	PIN_SRV=(taskset -c 0)
+	PIN_CLI=(taskset -c 1)
+else
+	PIN_SRV=()
+	PIN_CLI=()
+fi
+
 # echo_server TOOL: start it; sets SPID and PORT.
 echo_server() {
 	case $1 in
-	sockbox) start echo-srv "$SOCKBOX" tcpserve --echo 127.0.0.1 0 ;;
-	"Python asyncio")
-		start echo-srv "$PY" "$HERE/asyncio_echo.py" 127.0.0.1 0 ;;
-	"tcpserver + cat")
-		start echo-srv tcpserver -H -R -l 0 -1 -c 10100 -b 4096 \
-		    127.0.0.1 0 /bin/cat ;;
-	"epoll echo (C)") start echo-srv "$BIN/epollecho" 127.0.0.1 0 ;;
+	sockbox) start echo-srv "${PIN_SRV[@]}" "$SOCKBOX" tcpserve --echo \
+	    127.0.0.1 0 ;;
+	"Python asyncio") start echo-srv "${PIN_SRV[@]}" "$PY" \
+	    "$HERE/asyncio_echo.py" 127.0.0.1 0 ;;
+	"tcpserver + cat") start echo-srv "${PIN_SRV[@]}" tcpserver -H -R \
+	    -l 0 -1 -c 10100 -b 4096 127.0.0.1 0 /bin/cat ;;
+	"epoll echo (C)") start echo-srv "${PIN_SRV[@]}" "$BIN/epollecho" \
+	    127.0.0.1 0 ;;
 	esac
 	SPID=$PID
 	wait_announce echo-srv "$SPID"
@@ -209,12 +223,14 @@ bench_echo() {
 	echo_tools
 	echo "echo: 100 and 1000 clients x 200,000 64-byte round trips, x$RUNS ..." >&2
 	for r in $(seq "$RUNS"); do
-		for t in "${ORDER[@]}"; do
+		rotate "$r"
+		for t in "${ROT[@]}"; do
 			[ -z "${NA[$t]:-}" ] || continue
 			for n in 100 1000; do
 				echo_server "$t" || { stop "$SPID"; continue; }
 				c0=$(cpu_ticks "$SPID")
-				timeout -k 5 120 "$BIN/echocli" -c "$n" -n 200000 \
+				timeout -k 5 120 "${PIN_CLI[@]}" "$BIN/echocli" \
+				    -c "$n" -n 200000 \
 				    -s 64 -t 60 127.0.0.1 "$PORT" >"$SCRATCH/echo.out" ||
 				    echo "bench: echo $t $n: $(cat "$SCRATCH/echo.out")" >&2
 				wait_no_children "$SPID"
@@ -236,7 +252,8 @@ bench_echo() {
 		    higher "c$n.rate:round trips/s" "c$n.cpu:srv CPU-us/rt" \
 		    "c$n.hwm:srv peak MiB" "c$n.sum_err:errors"
 	done
-	echo "(one single-threaded epoll client; where it saturates, compare srv CPU-us per round trip:"
+	echo "(server pinned to CPU 0, one single-threaded epoll client pinned to CPU 1; where the client"
+	echo " saturates, compare srv CPU-us per round trip:"
 	echo " server and children, connection setup included; peak: the server process's VmHWM (for"
 	echo " tcpserver, without its cat children); errors: summed over all runs;"
 	echo " tcpserver -H -R -l 0 -1 -c 10100 -b 4096 /bin/cat; asyncio: Protocol echo, backlog 4096)"
@@ -247,7 +264,8 @@ bench_idle() {
 	echo_tools
 	echo "idle: hold 10,000 echo connections, x$RUNS ..." >&2
 	for r in $(seq "$RUNS"); do
-		for t in "${ORDER[@]}"; do
+		rotate "$r"
+		for t in "${ROT[@]}"; do
 			[ -z "${NA[$t]:-}" ] || continue
 			echo_server "$t" || { stop "$SPID"; continue; }
 			read -r _ pss0 < <(tree_mem_kib "$SPID")
@@ -355,7 +373,8 @@ bench_udp() {
 	    >"$SCRATCH/lines"
 	echo "udp: $UDP_LINES lines of 64 bytes, x$RUNS ..." >&2
 	for r in $(seq "$RUNS"); do
-		for t in "${ORDER[@]}"; do
+		rotate "$r"
+		for t in "${ROT[@]}"; do
 			[ -z "${NA[$t]:-}" ] && udp_once "$t"
 		done
 	done
