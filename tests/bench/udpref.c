@@ -9,7 +9,7 @@
 #include "bench.h"
 
 #define BATCH 64
-#define MAXLINE 2048
+#define MAXLINE 65536
 
 static char data[BATCH][MAXLINE];
 static struct iovec iov[BATCH];

@@ -306,14 +306,47 @@ bench_idle() {
 
 # ---- udp: lines -> client -> server -> pipe ----
 
-# udp_counters: "InDatagrams RcvbufErrors" of this namespace.
-udp_counters() {
+# udp_drops: the namespace's RcvbufErrors counter (datagrams, or GRO
+# batches of them, dropped because a receive buffer was full).
+udp_drops() {
 	awk '/^Udp:/ { n++; if (n == 1) for (i = 2; i <= NF; i++) col[$i] = i;
-		else print $col["InDatagrams"], $col["RcvbufErrors"] }' /proc/net/snmp
+		else print $col["RcvbufErrors"] }' /proc/net/snmp
+}
+
+# udp_client TOOL PORT: sets CLI to the sending command.
+udp_client() {
+	case $1 in
+	sockbox) CLI=("$SOCKBOX" udpsend 127.0.0.1 "$2") ;;
+	"OpenBSD nc") CLI=(nc.openbsd -u -q 0 127.0.0.1 "$2") ;;
+	socat) CLI=(socat -u STDIN "UDP:127.0.0.1:$2") ;;
+	"sendmmsg/recvmmsg (C)") CLI=("$BIN/udpref" send 127.0.0.1 "$2") ;;
+	esac
+}
+
+# udp_dgram_size TOOL: the payload bytes per datagram TOOL's client sends,
+# as the reference receiver (no GRO, 8 MiB buffer) sees them, over the
+# first 20,000 lines; sets DGSIZE.
+udp_dgram_size() {
+	local n bytes
+	DGSIZE=
+	head -n 20000 "$SCRATCH/lines" >"$SCRATCH/lines.check"
+	start check "$BIN/udpref" recv -n 20000 127.0.0.1 0
+	local pid=$PID
+	wait_announce check "$pid" || { stop "$pid"; return 1; }
+	udp_client "$1" "$PORT"
+	timeout -k 5 60 "${CLI[@]}" <"$SCRATCH/lines.check" >/dev/null 2>&1
+	for _ in $(seq 100); do
+		grep -q received "$SCRATCH/check.err" && break
+		sleep 0.05
+	done
+	stop "$pid"
+	n=$(sed -n 's/.*received \([0-9]*\) datagrams.*/\1/p' "$SCRATCH/check.err")
+	bytes=$(stat -c %s "$SCRATCH/check.out")
+	[ -n "$n" ] && [ "$n" -gt 0 ] && DGSIZE=$(calc "$bytes / $n")
 }
 
 udp_once() {
-	local t=$1 srv cli per=65 t0 bytes last a0 b0 a1 b1 lines
+	local t=$1 srv per=65 t0 bytes last b0 b1 lines
 	PORT=
 	case $t in
 	sockbox) per=64; srv=("$SOCKBOX" udpserve -n "$UDP_LINES" 127.0.0.1 0) ;;
@@ -337,34 +370,29 @@ udp_once() {
 	else
 		wait_announce udp-srv "$spid"
 	fi || { stop "$spid"; stop "$kpid"; return 1; }
-	case $t in
-	sockbox) cli=("$SOCKBOX" udpsend 127.0.0.1 "$PORT") ;;
-	"OpenBSD nc") cli=(nc.openbsd -u -q 0 127.0.0.1 "$PORT") ;;
-	socat) cli=(socat -u STDIN "UDP:127.0.0.1:$PORT") ;;
-	"sendmmsg/recvmmsg (C)") cli=("$BIN/udpref" send 127.0.0.1 "$PORT") ;;
-	esac
-	read -r a0 b0 < <(udp_counters)
+	udp_client "$t" "$PORT"
+	b0=$(udp_drops)
 	t0=$EPOCHREALTIME
-	timeout -k 5 60 "${cli[@]}" <"$SCRATCH/lines" >/dev/null 2>"$SCRATCH/udp-cli.err" ||
+	timeout -k 5 60 "${CLI[@]}" <"$SCRATCH/lines" >/dev/null 2>"$SCRATCH/udp-cli.err" ||
 	    echo "bench: udp $t: client failed: $(head -n 1 "$SCRATCH/udp-cli.err")" >&2
 	finish "$kpid"
-	read -r a1 b1 < <(udp_counters)
+	b1=$(udp_drops)
 	stop "$spid"
 	bytes=$(field bytes "$SCRATCH/sink.out")
 	last=$(field last "$SCRATCH/sink.out")
 	[ -n "$bytes" ] && [ "$bytes" -gt 0 ] || {
 		echo "bench: udp $t: nothing received" >&2; return 1; }
 	lines=$((bytes / per))
-	record "$t" dps "$(calc "($a1 - $a0) / ($last - $t0)")"
+	[ -n "${DGS[$t]:-}" ] && record "$t" dps \
+	    "$(calc "$bytes / ${DGS[$t]} / ($last - $t0)")"
 	record "$t" rate "$(calc "$lines / ($last - $t0)")"
 	record "$t" loss "$(calc "100 * (1 - $lines / $UDP_LINES)")"
-	record "$t" dgrams "$((a1 - a0))"
 	record "$t" drops "$((b1 - b0))"
-	[ "$a1" -gt "$a0" ] && record "$t" perdgram "$(calc "$lines / ($a1 - $a0)")"
 }
 
 bench_udp() {
 	local r t
+	declare -A DGS=()
 	sockbox_row sockbox udpsend udpserve
 	tool "OpenBSD nc" peer
 	tool socat peer
@@ -372,6 +400,10 @@ bench_udp() {
 	awk -v n="$UDP_LINES" 'BEGIN { for (i = 0; i < n; i++) printf "%064d\n", i }' \
 	    >"$SCRATCH/lines"
 	echo "udp: $UDP_LINES lines of 64 bytes, x$RUNS ..." >&2
+	for t in "${ORDER[@]}"; do
+		[ -z "${NA[$t]:-}" ] || continue
+		udp_dgram_size "$t" && DGS[$t]=$DGSIZE && record "$t" dgsize "$DGSIZE"
+	done
 	for r in $(seq "$RUNS"); do
 		rotate "$r"
 		for t in "${ROT[@]}"; do
@@ -380,11 +412,12 @@ bench_udp() {
 	done
 	table "udp: 200,000 stdin lines of 64 bytes -> client -> server -> pipe" \
 	    higher "dps:datagrams/s" "rate:lines/s" "loss:loss %" \
-	    "perdgram:lines/dgram" "drops:rcvbuf drops"
-	echo "(datagrams/s: datagrams received / time from client start to the last byte read from the pipe;"
-	echo " lines/s: lines delivered to the pipe over the same time; loss: lines that never arrived;"
-	echo " datagrams and drops come from the namespace's UDP counters. nc and socat send what one read"
-	echo " of stdin returns as one datagram (lines/dgram > 1), so their lines/s is not comparable with"
+	    "dgsize:bytes/dgram" "drops:rcvbuf drops"
+	echo "(bytes/dgram: payload per datagram as the client sends it, seen by the reference receiver"
+	echo " over 20,000 lines; 64 is one datagram per line. datagrams/s: bytes delivered to the pipe /"
+	echo " bytes/dgram / time from client start to the last byte read; lines/s: lines delivered over"
+	echo " the same time; loss: lines that never arrived; rcvbuf drops: the namespace's kernel counter."
+	echo " nc and socat send what one read of stdin returns as one datagram, so their lines/s is not"
 	echo " one datagram per line. sockbox: udpsend -> udpserve -n 200000; nc -u -q 0 -> nc -u -l;"
 	echo " socat -u STDIN UDP -> socat -u UDP-RECV STDOUT)"
 }
