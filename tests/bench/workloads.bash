@@ -71,8 +71,9 @@ relay_once() {
 	local src=$RC
 	t1=$EPOCHREALTIME
 	if [ "$crc" != 0 ] || [ "$src" != 0 ]; then
-		echo "bench: relay $t: client exit $crc, server exit $src" >&2
-		head -n 3 "$SCRATCH/relay-cli.err" "$SCRATCH/relay-srv.err" >&2
+		echo "bench: relay $t: client exit $crc ($(grep . \
+		    "$SCRATCH/relay-cli.err" | tail -n 1)), server exit $src ($(tail -n 1 \
+		    "$SCRATCH/relay-srv.err"))" >&2
 		return 1
 	fi
 	gib=$(calc "$RELAY_BYTES / 1073741824")
