@@ -106,6 +106,9 @@ bench_relay() {
 	    "crss:cli RSS MiB" "srss:srv RSS MiB"
 	echo "(sockbox: tcpconnect -> tcpserve; nc: nc -N -> nc -l; socat -u STDIN TCP -> socat -u TCP-LISTEN STDOUT;"
 	echo " ncat -> ncat -l; servers' stdin is an idle FIFO; time from client start to both exits)"
+	goal "sockbox >= 1.7x OpenBSD nc, <= 0.4 client CPU-s/GiB" \
+	    "s >= 1.7 * n && c <= 0.4" s="$(median sockbox rate)" \
+	    n="$(median "OpenBSD nc" rate)" c="$(median sockbox ccpu)"
 }
 
 # ---- spawn: a program per connection ----
@@ -181,6 +184,13 @@ bench_spawn() {
 	echo "(failed: refused, reset or wrong reply; hung: no EOF within 3 s; both summed over all runs;"
 	echo " CPU: server and its children (not for BusyBox: it ignores SIGCHLD, its children go unaccounted);"
 	echo " tcpserver -H -R -l 0 -1; BusyBox nc listens on the namespace's wildcard address (no option to bind one))"
+	goal "sequential: sockbox >= 1.0x the best peer" "s >= b && s >= t" \
+	    s="$(median sockbox seq.rate)" b="$(median "BusyBox nc -ll -e" seq.rate)" \
+	    t="$(median tcpserver seq.rate)"
+	goal "16 at a time: sockbox >= 1.05x tcpserver, no failed or hung connection" \
+	    "s >= 1.05 * t && f + h == 0" s="$(median sockbox conc.rate)" \
+	    t="$(median tcpserver conc.rate)" \
+	    f="$(median sockbox conc.sum_failed)" h="$(median sockbox conc.sum_hung)"
 }
 
 # ---- echo and idle: event servers ----
@@ -258,6 +268,14 @@ bench_echo() {
 	echo " server and children, connection setup included; peak: the server process's VmHWM (for"
 	echo " tcpserver, without its cat children); errors: summed over all runs;"
 	echo " tcpserver -H -R -l 0 -1 -c 10100 -b 4096 /bin/cat; asyncio: Protocol echo, backlog 4096)"
+	for n in 100 1000; do
+		goal "$n clients: sockbox >= 1.3x the best peer, CPU-us/rt within 10 % of the epoll echo" \
+		    "s >= 1.3 * a && s >= 1.3 * t && c <= 1.1 * e" \
+		    s="$(median sockbox "c$n.rate")" \
+		    a="$(median "Python asyncio" "c$n.rate")" \
+		    t="$(median "tcpserver + cat" "c$n.rate")" \
+		    c="$(median sockbox "c$n.cpu")" e="$(median "epoll echo (C)" "c$n.cpu")"
+	done
 }
 
 bench_idle() {
@@ -303,6 +321,10 @@ bench_idle() {
 	echo "(PSS and RSS: summed over the server and its children while all connections are held idle;"
 	echo " summed RSS counts shared pages once per process, PSS shares them out; KiB/conn: PSS growth"
 	echo " over the freshly started server, divided by 10,000)"
+	goal "sockbox holds 10,000, all echo, <= 10 MB RSS" \
+	    "r * 1048576 <= 10000000 && h == 10000 && e == 10000" \
+	    r="$(median sockbox rss)" h="$(median sockbox held)" \
+	    e="$(median sockbox echoed)"
 }
 
 # ---- udp: lines -> client -> server -> pipe ----
@@ -421,12 +443,16 @@ bench_udp() {
 	echo " nc and socat send what one read of stdin returns as one datagram, so their lines/s is not"
 	echo " one datagram per line. sockbox: udpsend -> udpserve -n 200000; nc -u -q 0 -> nc -u -l;"
 	echo " socat -u STDIN UDP -> socat -u UDP-RECV STDOUT)"
+	goal "sockbox >= 2x OpenBSD nc's lines/s, 0 % loss, one datagram per line" \
+	    "s >= 2 * n && l == 0 && d == 64" s="$(median sockbox rate)" \
+	    n="$(median "OpenBSD nc" rate)" l="$(median sockbox loss)" \
+	    d="$(median sockbox dgsize)"
 }
 
 # ---- startup: hyperfine ----
 
 bench_startup() {
-	local names=() cmds=() i g json title kind med cpu
+	local names=() cmds=() i g json title med cpu
 	# startup_add GROUP KIND NAME CMD: a command to time, unless it fails.
 	startup_add() {
 		local c=$4
@@ -488,12 +514,15 @@ for r in json.load(open(sys.argv[1]))["results"]:
 		    "static musl AI_CANONNAME (C)"
 		    title="fqdn" ;;
 		esac
-		for kind in sockbox sockbox peer limit; do
-			tool "$1" "$kind"
-			shift
-		done
+		tool "$1" sockbox
+		tool "$2" sockbox
+		tool "$3" peer
+		tool "$4" limit
 		table "start-up + lookup: $title (hyperfine -N, 300 runs)" \
 		    lower "ms:median ms" "cpu:user+sys ms"
+		goal "sockbox <= 1.0x $3, sockbox-static <= 0.3x" \
+		    "s <= p && st <= 0.3 * p" s="$(median "$1" ms)" \
+		    st="$(median "$2" ms)" p="$(median "$3" ms)"
 	done
 	unset -f startup_add
 }
@@ -540,5 +569,10 @@ bench_size() {
 	table "size: stripped binaries" lower "kib:KiB" "bytes:bytes"
 	echo "(sockbox applets: $("$SOCKBOX" --list 2>/dev/null | wc -l) in the dynamic binary," \
 	    "$("$SOCKBOX_STATIC" --list 2>/dev/null | wc -l) in the static one; ratios are of sizes)"
+	goal "all seven applets, <= 64 KiB dynamic, static musl <= 128 KiB" \
+	    "n == 7 && d <= 64 && st <= 128" \
+	    n="$("$SOCKBOX" --list 2>/dev/null | wc -l)" \
+	    d="$(median "sockbox (dynamic)" kib)" \
+	    st="$(median "sockbox-static (musl)" kib)"
 	unset -f size_row path_of
 }
