@@ -6,3 +6,5 @@
 APPLET(fqdn,       "print the fully qualified domain name of a host")
 APPLET(getserv,    "map service names to port numbers and back")
 APPLET(resolve,    "map host names to addresses and addresses to names")
+APPLET(udpsend,    "send datagrams, optionally waiting for replies")
+APPLET(udpserve,   "receive datagrams: print, echo or run a program for each")

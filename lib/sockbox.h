@@ -224,4 +224,18 @@ int host_by_addr(const struct sockaddr *sa, struct hostrec *hr);
 /* Release hr's buffer; hr may be used again. */
 void free_hostrec(struct hostrec *hr);
 
+/* ---- lib/dgram.c: datagram limits and socket buffers ---- */
+
+/* The largest UDP payload: IPv4 (65535 - 20 - 8) and IPv6 (65535 - 8). */
+#define DGRAM_MAX4 65507
+#define DGRAM_MAX6 65527
+
+/* DGRAM_MAX4 or DGRAM_MAX6 for a peer (IPv4-mapped IPv6 counts as IPv4). */
+int dgram_max(const struct sockaddr *sa);
+/*
+ * Raise fd's SO_RCVBUF or SO_SNDBUF (which) to bytes, past the system
+ * maximum when privileged; failure is silent (the default stays).
+ */
+void grow_sockbuf(int fd, int which, int bytes);
+
 #endif
