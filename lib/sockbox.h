@@ -132,6 +132,18 @@ void announce_listen(int fd);
 int local_addr(int fd, struct sockaddr_storage *ss);
 int peer_addr(int fd, struct sockaddr_storage *ss);
 
+/* ---- lib/connect.c: connecting a client (Happy Eyeballs, RFC 8305) ---- */
+
+/*
+ * Connect to one of res's addresses, bound to src if given: attempts start
+ * 250 ms apart (at once after a failure), address families interleaved;
+ * the first to connect wins, the others are closed. timeout_ms > 0 bounds
+ * the whole. Returns a connected blocking socket, or -1 with errno set to
+ * the most telling failure (ETIMEDOUT when time ran out).
+ */
+int connect_any(struct addrinfo *res, const struct source *src,
+    long long timeout_ms);
+
 /* ---- lib/acl.c: allow/deny lists of CIDR prefixes (-a, -d) ---- */
 
 struct acl_rule {
@@ -198,10 +210,13 @@ pid_t spawn_prog(char **argv, int in, int out, const char *proto,
 /*
  * Copy in -> sock and sock -> out at once, binary-safe, until the
  * connection ends. At EOF on in: shutdown(sock, SHUT_WR) and keep copying
- * sock -> out. At EOF on sock: write out everything received, then return
- * without waiting for in. idle_ms > 0: no data either way for that long
+ * sock -> out. At EOF on sock: write out everything received, send what in
+ * holds without waiting (all of a file, what a pipe has buffered), then
+ * return without waiting for more. idle_ms > 0: no data either way for that long
  * ends it. Returns 0, or -1 with errno set (ETIMEDOUT when idle, or the
- * error of a read or write).
+ * error of a read or write; EINTR when a signal set server_stop). Pipes
+ * are used through non-blocking descriptors of relay's own (in and out keep
+ * their flags) and grown to 1 MiB; terminals are read once per poll.
  */
 int relay(int in, int out, int sock, long long idle_ms);
 
