@@ -4,10 +4,12 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include "sockbox.h"
 
 extern char **environ;
@@ -32,18 +34,59 @@ is_ucspi_var(const char *e, const char *proto)
 	return 0;
 }
 
+/* The signals sockbox servers catch or ignore: a child resets them. */
+static const int caught[] = { SIGPIPE, SIGTERM, SIGINT, SIGCHLD, SIGHUP };
+
+/*
+ * In the child, sharing our memory until it execs: default dispositions
+ * for what we changed, no blocked signals, in and out on 0 and 1. On
+ * failure it leaves errno in *err and exits 127.
+ */
+static void
+exec_child(char **argv, char **env, int in, int out, volatile int *err)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	size_t i;
+
+	for (i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigaction(caught[i], &sa, NULL);
+	sigemptyset(&none);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
+		goto fail;
+	/* dup2 of a descriptor onto itself keeps close-on-exec. */
+	if ((in == 0 || out == 1) && (fcntl(0, F_SETFD, 0) < 0 ||
+	    fcntl(1, F_SETFD, 0) < 0))
+		goto fail;
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvpe(argv[0], argv, env);
+fail:
+	*err = errno;
+	_exit(127);
+}
+
+/* vfork and exec; no local of the caller lives across the vfork. */
+static pid_t
+vfork_exec(char **argv, char **env, int in, int out, volatile int *err)
+{
+	pid_t pid;
+
+	if ((pid = vfork()) == 0)
+		exec_child(argv, env, in, out, err);
+	return pid;
+}
+
 pid_t
 spawn_prog(char **argv, int in, int out, const char *proto,
     const struct sockaddr *local, const struct sockaddr *remote)
 {
 	char vars[5][ADDRPORT_LEN + 24], ip[ADDRPORT_LEN];
 	char **env, **e;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t set;
+	volatile int err = 0;
+	sigset_t all, old;
 	pid_t pid;
 	size_t n = 0;
-	int err, i;
+	int i;
 
 	for (e = environ; *e; e++)
 		n++;
@@ -66,23 +109,22 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 		env[n++] = vars[i];
 	env[n] = NULL;
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in, 0);
-	posix_spawn_file_actions_adddup2(&fa, out, 1);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&set);
-	posix_spawnattr_setsigmask(&attr, &set);
-	sigfillset(&set);
-	posix_spawnattr_setsigdefault(&attr, &set);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	err = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	free(env);
-	if (err) {
-		errno = err;
-		return -1;
+	/*
+	 * vfork: no copy of our page tables, and the child has exec'd when
+	 * it returns. No handler of ours may run in the child meanwhile, so
+	 * every signal stays blocked until it has reset them.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = vfork_exec(argv, env, in, out, &err);
+	if (pid > 0 && err) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	} else if (pid < 0) {
+		err = errno;
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(env);
+	errno = err;
 	return pid;
 }

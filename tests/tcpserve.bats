@@ -1,0 +1,519 @@
+#!/usr/bin/env bats
+# tcpserve: relay, a program per connection, echo; access lists, limits,
+# privilege drop, signals and descriptor exhaustion. The clients are
+# Python's socket module.
+bats_require_minimum_version 1.5.0
+load helpers
+
+teardown() {
+	# Bounded: a server that ignores SIGTERM is killed, not waited for.
+	if [ -n "${SERVER_PID:-}" ]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait_exit "$SERVER_PID" 5 || true
+		SERVER_PID=
+	fi
+	local pid
+	for pid in ${EXTRA_PIDS:-}; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+# py SCRIPT ARGS...: Python with conn(port[, host[, src]]) and readall(s).
+py() {
+	python3 -c "import os, socket, sys, time, hashlib, threading, resource
+def conn(port, host='127.0.0.1', src=None):
+    s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET)
+    s.settimeout(10)
+    if src:
+        s.bind((src, 0))
+    s.connect((host, int(port)))
+    return s
+def readall(s):
+    out = bytearray()
+    for i in range(1 << 20):
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+    return bytes(out)
+def closed(s):
+    try:
+        return s.recv(1) == b''
+    except ConnectionResetError:
+        return True
+def rss_kib(pid):
+    for l in open('/proc/%s/status' % pid):
+        if l.startswith('VmRSS:'):
+            return int(l.split()[1])
+$1" "${@:2}"
+}
+
+# port_of PID: the TCP port PID listens on, polled for at most 10 s.
+port_of() {
+	local i p
+	for i in $(seq 200); do
+		p=$(ss -Hltnp 2>/dev/null | grep "pid=$1," |
+			awk '{print $4}' | sed 's/.*://' | head -n 1)
+		[ -n "$p" ] && { echo "$p"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+# cpu_ticks PID: user plus system time of PID, in clock ticks.
+cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+@test "bad input: exit 2, one line, nothing on stdout" {
+	for args in '127.0.0.1 99999' '127.0.0.1 80x' '127.0.0.1' '' \
+	    '-a 10.0.0.0/33 127.0.0.1 0' '-d bogus 127.0.0.1 0' \
+	    '-a 1.2.3.4/ 127.0.0.1 0' '-c 0 127.0.0.1 0' '-c x 127.0.0.1 0' \
+	    '-b -1 127.0.0.1 0' '-C 1.5 127.0.0.1 0' '-i soon 127.0.0.1 0' \
+	    '-u nosuchuserhere 127.0.0.1 0' '-u root:nosuchgrouphere 127.0.0.1 0' \
+	    '-4 ::1 0' '-6 127.0.0.1 0' '-4 -6 127.0.0.1 0' \
+	    '--echo 127.0.0.1 0 cat' '-i 5 127.0.0.1 0 cat' '-x 127.0.0.1 0' \
+	    '--bogus 127.0.0.1 0' '[::1 0' '-4 :: 0'; do
+		run -2 --separate-stderr sb tcpserve $args
+		assert_usage_error tcpserve
+	done
+	run -2 --separate-stderr sb tcpserve 127.0.0.1 65536
+	[ "$stderr" = "tcpserve: invalid port '65536'" ]
+	run -2 --separate-stderr sb tcpserve -a 300.1.1.1 127.0.0.1 0
+	[ "$stderr" = "tcpserve: invalid CIDR '300.1.1.1'" ]
+	run -2 --separate-stderr sb tcpserve -4 ::1 0
+	[ "$stderr" = "tcpserve: '::1' is not an IPv4 address" ]
+}
+
+@test "-h prints the usage; port 0 is announced, -q silences it" {
+	run -0 sb tcpserve -h
+	[[ "$output" == "usage: tcpserve "* ]]
+	start_server tcpserve --echo 127.0.0.1 0
+	[ "$(cat "$BATS_TEST_TMPDIR/server.err")" = "tcpserve: listening on 127.0.0.1:$PORT" ]
+	stop_server
+	"$SOCKBOX" tcpserve -q --echo 127.0.0.1 0 2>"$BATS_TEST_TMPDIR/q.err" 3>&- &
+	EXTRA_PIDS=$!
+	port=$(port_of $EXTRA_PIDS)
+	run -0 py 's = conn(sys.argv[1]); s.sendall(b"hi"); print(s.recv(2).decode())' "$port"
+	[ "$output" = hi ]
+	[ ! -s "$BATS_TEST_TMPDIR/q.err" ]
+}
+
+@test "program mode: the UCSPI environment is exactly ucspi-tcp's tcpserver's" {
+	need tcpserver ss
+	prog=(sh -c 'env | grep -E "^(PROTO|TCP[A-Z]*)=" | grep -v "^TCPLOCALHOST=" | sort')
+	client='s = conn(sys.argv[1]); print("CLIENT", s.getsockname()[1]); print(readall(s).decode(), end="")'
+	start_server tcpserve 127.0.0.1 0 "${prog[@]}"
+	ours=$(py "$client" "$PORT")
+	tcpserver -H -R -l 0 127.0.0.1 0 "${prog[@]}" 2>/dev/null 3>&- &
+	EXTRA_PIDS=$!
+	tport=$(port_of $EXTRA_PIDS)
+	theirs=$(py "$client" "$tport")
+	# The ports differ; put placeholders where each belongs.
+	norm() {
+		local cport
+		cport=$(echo "$1" | sed -n 's/^CLIENT //p')
+		echo "$1" | grep -v '^CLIENT' |
+			sed "s/^TCPLOCALPORT=$2\$/TCPLOCALPORT=server/;s/^TCPREMOTEPORT=$cport\$/TCPREMOTEPORT=client/"
+	}
+	echo "ours: $ours" "theirs: $theirs"
+	[ "$(norm "$ours" "$PORT")" = "$(norm "$theirs" "$tport")" ]
+	[[ "$(norm "$ours" "$PORT")" == *TCPREMOTEPORT=client* ]]
+	[ "$(norm "$ours" "$PORT")" = "$(printf '%s\n' PROTO=TCP TCPLOCALIP=127.0.0.1 \
+		TCPLOCALPORT=server TCPREMOTEIP=127.0.0.1 TCPREMOTEPORT=client)" ]
+}
+
+@test "program mode over IPv6: ::1 in the environment, -v logs pid and exit" {
+	start_server tcpserve -v ::1 0 sh -c 'echo "$TCPLOCALIP $TCPREMOTEIP $PROTO"; exit 3'
+	run -0 py 'print(readall(conn(sys.argv[1], "::1")).decode(), end="")' "$PORT"
+	[ "$output" = "::1 ::1 TCP" ]
+	wait_for grep -q 'closed \[::1\]:[0-9]* pid [0-9]* exit 3$' "$BATS_TEST_TMPDIR/server.err"
+	grep -q '^tcpserve: connection from \[::1\]:[0-9]* pid [0-9]*$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "program mode: half-close right after sending still gets the whole answer" {
+	start_server tcpserve 127.0.0.1 0 sha256sum
+	run -0 py '
+data = os.urandom(3 << 20)
+s = conn(sys.argv[1])
+s.sendall(data)
+s.shutdown(socket.SHUT_WR)
+print(readall(s).decode().split()[0] == hashlib.sha256(data).hexdigest())' "$PORT"
+	[ "$output" = True ]
+}
+
+@test "program mode: binary data both ways through cat, every byte value" {
+	start_server tcpserve 127.0.0.1 0 cat
+	run -0 py '
+data = bytes(range(256)) * 64 + os.urandom(4 << 20)
+s = conn(sys.argv[1])
+t = threading.Thread(target=lambda: (s.sendall(data), s.shutdown(socket.SHUT_WR)))
+t.start()
+got = readall(s)
+t.join()
+print(got == data, len(got))' "$PORT"
+	[ "$output" = "True $(( 256 * 64 + (4 << 20) ))" ]
+}
+
+@test "program mode: -c 1 queues the second client until the first ends" {
+	start_server tcpserve -c 1 127.0.0.1 0 cat
+	run -0 py '
+a = conn(sys.argv[1]); a.sendall(b"a"); assert a.recv(1) == b"a"
+b = conn(sys.argv[1]); b.sendall(b"b")
+b.settimeout(0.5)
+try:
+    print("served early", b.recv(1))
+except socket.timeout:
+    print("waiting")
+a.close()
+b.settimeout(10)
+print(b.recv(1).decode())' "$PORT"
+	[ "$output" = "$(printf 'waiting\nb')" ]
+}
+
+@test "program mode: 30 clients at once under -c 2 are all served, none refused" {
+	start_server tcpserve -c 2 127.0.0.1 0 sh -c 'read line; echo "got $line"'
+	run -0 py '
+def one(res, i):
+    s = conn(sys.argv[1])
+    s.sendall(b"%d\n" % i)
+    res[i] = readall(s) == b"got %d\n" % i
+res = [None] * 30
+ts = [threading.Thread(target=one, args=(res, i)) for i in range(30)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(res.count(True))' "$PORT"
+	[ "$output" = 30 ]
+}
+
+@test "program mode: -C 1 closes a second connection from the same address" {
+	start_server tcpserve -v -C 1 127.0.0.1 0 cat
+	run -0 py '
+a = conn(sys.argv[1]); a.sendall(b"a"); assert a.recv(1) == b"a"
+b = conn(sys.argv[1])
+print(closed(b))
+a.close()
+for i in range(100):
+    c = conn(sys.argv[1]); c.sendall(b"c")
+    try:
+        if c.recv(1) == b"c":
+            print("served"); break
+    except ConnectionResetError:
+        pass
+    time.sleep(0.05)' "$PORT"
+	[ "$output" = "$(printf 'True\nserved')" ]
+	grep -q '^tcpserve: refused 127.0.0.1:[0-9]*: too many connections$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "access lists: -a/-d for IPv4, the most specific wins; no program for the denied" {
+	marker=$BATS_TEST_TMPDIR/ran
+	start_server tcpserve -v -a 127.0.0.0/8 -d 127.0.0.2 127.0.0.1 0 sh -c "echo ok; touch $marker.\$TCPREMOTEIP"
+	run -0 py '
+print(readall(conn(sys.argv[1], src="127.0.0.1")).decode().strip())
+print(closed(conn(sys.argv[1], src="127.0.0.2")))
+print(readall(conn(sys.argv[1], src="127.0.0.3")).decode().strip())' "$PORT"
+	[ "$output" = "$(printf 'ok\nTrue\nok')" ]
+	[ -e "$marker.127.0.0.1" ] && [ -e "$marker.127.0.0.3" ]
+	[ ! -e "$marker.127.0.0.2" ]
+	grep -q '^tcpserve: denied 127.0.0.2:[0-9]*$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "access lists: IPv6 ::1 denied, allowed, and unmatched under -a" {
+	start_server tcpserve -d ::1 ::1 0 echo ok
+	run -0 py 'print(closed(conn(sys.argv[1], "::1")))' "$PORT"
+	[ "$output" = True ]
+	stop_server
+	start_server tcpserve -a ::1/128 -d ::/0 ::1 0 echo ok
+	run -0 py 'print(readall(conn(sys.argv[1], "::1")).decode().strip())' "$PORT"
+	[ "$output" = ok ]
+	stop_server
+	start_server tcpserve -a 127.0.0.1 --echo ::1 0
+	run -0 py 'print(closed(conn(sys.argv[1], "::1")))' "$PORT"
+	[ "$output" = True ]
+}
+
+@test "-u drops to the user and group before running the program" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	start_server tcpserve -u nobody 127.0.0.1 0 sh -c 'id -u; id -G'
+	run -0 py 'print(readall(conn(sys.argv[1])).decode(), end="")' "$PORT"
+	[ "$output" = "$(printf '%s\n%s' "$(id -u nobody)" "$(id -g nobody)")" ]
+	stop_server
+	start_server tcpserve -u nobody:daemon 127.0.0.1 0 id -g
+	run -0 py 'print(readall(conn(sys.argv[1])).decode(), end="")' "$PORT"
+	[ "$output" = "$(getent group daemon | cut -d: -f3)" ]
+}
+
+@test "program mode: children are reaped; a missing program is a warning" {
+	start_server tcpserve -c 8 127.0.0.1 0 true
+	run -0 py '
+for i in range(60):
+    readall(conn(sys.argv[1]))' "$PORT"
+	no_children() { [ -z "$(ps -o pid= --ppid "$SERVER_PID")" ]; }
+	wait_for no_children
+	stop_server
+	start_server tcpserve 127.0.0.1 0 /nonexistent/prog
+	run -0 py '
+for i in range(2):
+    print(closed(conn(sys.argv[1])))' "$PORT"
+	[ "$output" = "$(printf 'True\nTrue')" ]
+	kill -0 "$SERVER_PID"
+	grep -q '^tcpserve: warning: /nonexistent/prog: No such file or directory$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "SIGTERM: exit 0; in program mode the running programs go on" {
+	start_server tcpserve 127.0.0.1 0 cat
+	py '
+s = conn(sys.argv[1]); s.sendall(b"x"); assert s.recv(1) == b"x"
+os.kill(int(sys.argv[2]), 15)
+for i in range(200):
+    try:
+        os.kill(int(sys.argv[2]), 0)
+        time.sleep(0.05)
+    except ProcessLookupError:
+        break
+s.sendall(b"y"); print(s.recv(1).decode())' "$PORT" "$SERVER_PID" >"$BATS_TEST_TMPDIR/out" &
+	client=$!
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	SERVER_PID=
+	wait "$client"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = y ]
+	start_server tcpserve --echo 127.0.0.1 0
+	kill -INT "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	SERVER_PID=
+}
+
+@test "echo: binary data in order, many clients at once, half-close" {
+	start_server tcpserve --echo 127.0.0.1 0
+	run -0 py '
+data = bytes(range(256)) * 16 + os.urandom(2 << 20)
+def one(res, i):
+    s = conn(sys.argv[1])
+    t = threading.Thread(target=lambda: (s.sendall(data), s.shutdown(socket.SHUT_WR)))
+    t.start()
+    res[i] = readall(s) == data
+    t.join()
+res = [None] * 20
+ts = [threading.Thread(target=one, args=(res, i)) for i in range(20)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(all(res))' "$PORT"
+	[ "$output" = True ]
+}
+
+@test "echo: a client that never reads neither bloats the server nor stalls others" {
+	start_server tcpserve --echo 127.0.0.1 0
+	run -0 --separate-stderr py '
+total = 96 << 20
+data = os.urandom(1 << 20)
+a = conn(sys.argv[1])
+a.settimeout(None)
+sent = [0]
+def push():
+    for i in range(total >> 20):
+        a.sendall(data)
+        sent[0] += len(data)
+t = threading.Thread(target=push)
+t.start()
+last, still = -1, 0
+for i in range(200):
+    time.sleep(0.05)
+    still = still + 1 if sent[0] == last else 0
+    last = sent[0]
+    if still >= 10:
+        break
+print("stalled", sent[0] < total)
+b = conn(sys.argv[1])
+for i in range(100):
+    b.sendall(b"ping%d" % i)
+    assert b.recv(64) == b"ping%d" % i
+print("others served")
+rss = rss_kib(sys.argv[2])
+print("rss KiB", rss, file=sys.stderr)
+print("bounded", rss < 24 * 1024)
+got = 0
+a.settimeout(10)
+h = hashlib.sha256()
+while got < total:
+    chunk = a.recv(1 << 20)
+    assert chunk
+    got += len(chunk)
+t.join()
+print("all back", got == total)' "$PORT" "$SERVER_PID"
+	[ "$output" = "$(printf 'stalled True\nothers served\nbounded True\nall back True')" ]
+}
+
+@test "echo: a client reset costs only its own connection" {
+	start_server tcpserve -v --echo 127.0.0.1 0
+	run -0 py '
+import struct
+keep = conn(sys.argv[1])
+for i in range(20):
+    r = conn(sys.argv[1])
+    r.sendall(os.urandom(300000))
+    r.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    r.close()
+keep.sendall(b"still here")
+print(keep.recv(64).decode())' "$PORT"
+	[ "$output" = "still here" ]
+	kill -0 "$SERVER_PID"
+	wait_for grep -Eq '^tcpserve: warning: 127.0.0.1:[0-9]+: (Connection reset by peer|Broken pipe)$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "echo: -i closes an idle connection, -v logs it" {
+	start_server tcpserve -v -i 0.3 --echo 127.0.0.1 0
+	run -0 py '
+s = conn(sys.argv[1]); s.sendall(b"x"); assert s.recv(1) == b"x"
+print(closed(s))' "$PORT"
+	[ "$output" = True ]
+	grep -q '^tcpserve: closed 127.0.0.1:[0-9]*: idle timeout$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "echo: 10,000 connections at once, every one still echoes" {
+	start_server tcpserve --echo 127.0.0.1 0
+	run -0 py '
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+n = 10000
+socks = [conn(sys.argv[1]) for i in range(n)]
+for i, s in enumerate(socks):
+    s.sendall(b"%d;" % i)
+ok = sum(s.recv(16) == b"%d;" % i for i, s in enumerate(socks))
+print(ok, "kib", rss_kib(sys.argv[2]) < 32 * 1024)' "$PORT" "$SERVER_PID"
+	[ "$output" = "10000 kib True" ]
+}
+
+@test "out of descriptors: no busy loop, and it resumes when some free" {
+	cat >"$BATS_TEST_TMPDIR/limited" <<-EOF
+	#!/bin/sh
+	ulimit -n 24 && exec "$SOCKBOX" "\$@"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/limited"
+	SOCKBOX=$BATS_TEST_TMPDIR/limited start_server tcpserve --echo 127.0.0.1 0
+	run -0 --separate-stderr py '
+n = 30
+socks = [conn(sys.argv[1]) for i in range(n)]
+for s in socks:
+    s.sendall(b"x")
+    s.setblocking(False)
+# Served: echoed; wait until no more answers come for half a second.
+served, same = [], 0
+for i in range(400):
+    before = len(served)
+    for s in socks:
+        if s in served:
+            continue
+        try:
+            if s.recv(1) == b"x":
+                served.append(s)
+        except (BlockingIOError, socket.timeout):
+            pass
+    same = same + 1 if served and len(served) == before else 0
+    if same >= 10:
+        break
+    time.sleep(0.05)
+print("starved", 0 < len(served) < n)
+stat = "/proc/%s/stat" % sys.argv[2]
+ticks = lambda: sum(int(v) for v in open(stat).read().split(")")[1].split()[11:13])
+t0, c0 = time.monotonic(), ticks()
+time.sleep(1)
+t1, c1 = time.monotonic(), ticks()
+cpu = (c1 - c0) / os.sysconf("SC_CLK_TCK") / (t1 - t0)
+print("cpu", cpu, file=sys.stderr)
+print("idle", cpu < 0.3)
+for s in served:
+    s.close()
+rest = [s for s in socks if s not in served]
+ok = 0
+for s in rest:
+    s.settimeout(10)
+    ok += s.recv(1) == b"x"
+print("resumed", ok == len(rest))' "$PORT" "$SERVER_PID"
+	[ "$output" = "$(printf 'starved True\nidle True\nresumed True')" ]
+	[ "$(grep -c 'warning: accept: Too many open files' "$BATS_TEST_TMPDIR/server.err")" -le 2 ]
+}
+
+@test "relay: one connection both ways, binary-safe; then it stops listening" {
+	head -c 1000000 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	SERVER_IN=$BATS_TEST_TMPDIR/in start_server tcpserve 127.0.0.1 0
+	run -0 py '
+data = bytes(range(256)) * 4096
+s = conn(sys.argv[1])
+first = s.recv(1)	# the server has accepted and stopped listening
+try:
+    conn(sys.argv[1])
+    print("second accepted")
+except ConnectionRefusedError:
+    print("second refused")
+t = threading.Thread(target=lambda: (s.sendall(data), s.shutdown(socket.SHUT_WR)))
+t.start()
+got = first + readall(s)
+t.join()
+print(hashlib.sha256(got).hexdigest())
+open(sys.argv[2], "wb").write(data)' "$PORT" "$BATS_TEST_TMPDIR/sent"
+	[ "$output" = "$(printf 'second refused\n%s' "$(sha256sum <"$BATS_TEST_TMPDIR/in" | cut -d' ' -f1)")" ]
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	SERVER_PID=
+	cmp "$BATS_TEST_TMPDIR/sent" "$BATS_TEST_TMPDIR/server.out"
+}
+
+@test "relay: a denied client does not end it; the next allowed one is served" {
+	echo hello >"$BATS_TEST_TMPDIR/in"
+	SERVER_IN=$BATS_TEST_TMPDIR/in start_server tcpserve -v -d 127.0.0.2 127.0.0.1 0
+	run -0 py '
+print(closed(conn(sys.argv[1], src="127.0.0.2")))
+s = conn(sys.argv[1], src="127.0.0.1")
+s.sendall(b"bye\n"); s.shutdown(socket.SHUT_WR)
+print(readall(s).decode(), end="")' "$PORT"
+	[ "$output" = "$(printf 'True\nhello')" ]
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	SERVER_PID=
+	[ "$(cat "$BATS_TEST_TMPDIR/server.out")" = bye ]
+	grep -q '^tcpserve: denied 127.0.0.2:[0-9]*$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "relay -k: one client after another; a reset costs only that client" {
+	start_server tcpserve -k 127.0.0.1 0
+	run -0 py '
+import struct
+a = conn(sys.argv[1])
+b = conn(sys.argv[1])
+a.sendall(b"first\n"); a.shutdown(socket.SHUT_WR); print(repr(readall(a)))
+r = conn(sys.argv[1])
+r.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+b.sendall(b"second\n"); b.shutdown(socket.SHUT_WR); print(repr(readall(b)))
+r.close()
+c = conn(sys.argv[1])
+c.sendall(b"third\n"); c.shutdown(socket.SHUT_WR); print(repr(readall(c)))' "$PORT"
+	[ "$output" = "$(printf "b''\nb''\nb''")" ]
+	wait_for grep -qx third "$BATS_TEST_TMPDIR/server.out"
+	kill -0 "$SERVER_PID"
+	[ "$(cat "$BATS_TEST_TMPDIR/server.out")" = "$(printf 'first\nsecond\nthird')" ]
+}
+
+@test "relay -i: an idle connection ends it with status 1; SIGTERM mid-relay exits 0" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	exec 5<>"$BATS_TEST_TMPDIR/fifo"
+	SERVER_IN=$BATS_TEST_TMPDIR/fifo start_server tcpserve -i 0.3 127.0.0.1 0
+	run -0 py 's = conn(sys.argv[1]); print(closed(s))' "$PORT"
+	[ "$output" = True ]
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 1 ]
+	SERVER_PID=
+	grep -q '^tcpserve: 127.0.0.1:[0-9]*: ' "$BATS_TEST_TMPDIR/server.err"
+	SERVER_IN=$BATS_TEST_TMPDIR/fifo start_server tcpserve 127.0.0.1 0
+	run -0 py '
+s = conn(sys.argv[1]); s.sendall(b"x")
+os.kill(int(sys.argv[2]), 15)
+print(closed(s))' "$PORT" "$SERVER_PID"
+	[ "$output" = True ]
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	SERVER_PID=
+	exec 5>&-
+}
