@@ -184,14 +184,23 @@ now_ms(void)
 }
 
 /*
+ * After the peer's EOF, how long in may pause before we stop sending it.
+ * The peer may only have half-closed (a receiver whose own input was empty
+ * does at once), so what in still delivers goes out; an idle in is not
+ * waited for longer than this.
+ */
+#define LINGER_MS 500
+
+/*
  * The loop proper: pump both ways, poll for what blocked. The peer's EOF
- * stops reading in, but bytes already read from in are still sent.
+ * starts the linger: in is copied while it keeps delivering, and bytes
+ * already read from it are still sent.
  */
 static int
 run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 {
-	long long last = idle_ms > 0 ? now_ms() : 0, left = -1;
-	int shut = 0, drain = 0, m, r;
+	long long now = 0, last = idle_ms > 0 ? now_ms() : 0, left, rest;
+	int shut = 0, lingering = 0, m, r;
 
 	for (;;) {
 		if ((m = pump(up)) < 0)
@@ -205,31 +214,33 @@ run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 		}
 		if ((r = pump(down)) < 0)
 			return -1;
+		if (idle_ms > 0 || down->eof)
+			now = now_ms();
+		if (m || r)
+			last = now;
 		if (down->eof && down->len == 0) {
-			/*
-			 * The peer is done sending. What in can give without
-			 * waiting (all of a file, what a pipe holds) still
-			 * goes out: the peer may only have half-closed, as a
-			 * receiver whose own input was empty does. We never
-			 * wait for more.
-			 */
-			if (!drain && up->src.nb && !up->eof) {
-				drain = up->src.ready = 1;	/* one more look */
-				continue;
-			}
-			if (!up->src.nb || !up->src.ready)
-				up->eof = 1;
 			if (up->eof && up->len == 0)
 				return 0;
+			if (!lingering) {
+				/* Look at in once more before any wait. */
+				lingering = 1;
+				up->src.ready |= up->src.nb;
+				last = now;
+				continue;
+			}
+			if (now - last >= LINGER_MS)
+				return 0;
 		}
-		if (idle_ms > 0 && (m || r))
-			last = now_ms();
 		if (m == 2 || r == 2)
 			continue;	/* more to do before waiting */
-		if (idle_ms > 0 && (left = last + idle_ms - now_ms()) <= 0) {
+		left = -1;
+		if (idle_ms > 0 && (left = last + idle_ms - now) <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
+		rest = last + LINGER_MS - now;
+		if (lingering && (left < 0 || rest < left))
+			left = rest;
 		/* A stop signal in a server ends the relay. */
 		if (wait_ready(up, down, sock, left) < 0 &&
 		    (errno != EINTR || server_stop))

@@ -122,3 +122,17 @@ load helpers
 	[ "$output" = 80 ]
 	[ "$stderr" = "getserv: -l: unknown service" ]
 }
+
+@test "make install puts the binary and a link per applet under DESTDIR; uninstall removes them" {
+	d=$BATS_TEST_TMPDIR/root
+	top=$BATS_TEST_DIRNAME/..
+	run -0 make -s -C "$top" install DESTDIR="$d" PREFIX=/usr
+	[ -x "$d/usr/bin/sockbox" ]
+	for a in $(sb --list); do
+		[ -L "$d/usr/bin/$a" ] && [ "$(readlink "$d/usr/bin/$a")" = sockbox ]
+	done
+	run -0 "$d/usr/bin/getserv" 443
+	[ "$output" = https ]
+	run -0 make -s -C "$top" uninstall DESTDIR="$d" PREFIX=/usr
+	[ -z "$(ls -A "$d/usr/bin")" ]
+}

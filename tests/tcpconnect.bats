@@ -117,6 +117,19 @@ teardown() {
 	cmp "$T/req" "$T/reply.got"
 }
 
+@test "the server half-closes at once: a pipe that keeps delivering still goes whole" {
+	: >"$T/reply"
+	start_peer send "$T/reply" half
+	# 40 chunks of 100 kB, 50 ms apart: the pipe is often empty.
+	run -0 bash -c 'python3 -c "
+import sys, time
+for i in range(40):
+    sys.stdout.buffer.write(b\"x\" * 100000); sys.stdout.flush(); time.sleep(0.05)
+" | "$SOCKBOX" tcpconnect 127.0.0.1 "$1"' _ "$PORT"
+	wait_exit "$SERVER_PID"
+	[ "$(wc -c <"$T/reply.got")" -eq 4000000 ]
+}
+
 @test "the server closes first: exit 0 at once though stdin stays open" {
 	head -c 500000 /dev/urandom >"$T/reply"
 	start_peer send "$T/reply"

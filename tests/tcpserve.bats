@@ -100,6 +100,22 @@ cpu_ticks() {
 	[ ! -s "$BATS_TEST_TMPDIR/q.err" ]
 }
 
+@test "relay: a receiver with empty stdin gets all a piping tcpconnect sends" {
+	# 'tcpserve ... >file' in the background of a script: stdin /dev/null,
+	# so it half-closes at once; the sender's pipe is often empty.
+	start_server tcpserve 127.0.0.1 0
+	run -0 bash -c 'python3 -c "
+import sys, time
+for i in range(30):
+    sys.stdout.buffer.write(bytes(range(256)) * 400); sys.stdout.flush(); time.sleep(0.05)
+" | "$SOCKBOX" tcpconnect 127.0.0.1 "$1"' _ "$PORT"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	SERVER_PID=
+	[ "$(wc -c <"$BATS_TEST_TMPDIR/server.out")" -eq 3072000 ]
+	[ "$(od -An -tu1 -N4 -j 3071996 "$BATS_TEST_TMPDIR/server.out" | tr -s ' ')" = " 252 253 254 255" ]
+}
+
 @test "program mode: the UCSPI environment is exactly ucspi-tcp's tcpserver's" {
 	need tcpserver ss
 	prog=(sh -c 'env | grep -E "^(PROTO|TCP[A-Z]*)=" | grep -v "^TCPLOCALHOST=" | sort')
