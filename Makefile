@@ -61,8 +61,12 @@ static:
 		CFLAGS="-Os -ffunction-sections -fdata-sections" \
 		LDFLAGS="-static -Wl,--gc-sections $(LDFLAGS)" sockbox-static
 
+# make bench [WORKLOAD=NAME]: the benchmark suite (tests/bench/run); the
+# static musl binary is built first when musl-gcc is there, and measured too.
 bench: $(BIN)
-	SOCKBOX=$(abspath $(BIN)) tests/bench/run $(WORKLOAD)
+	@if command -v $(MUSL_CC) >/dev/null 2>&1; then $(MAKE) static; fi
+	SOCKBOX=$(abspath $(BIN)) SOCKBOX_STATIC=$(abspath sockbox-static) \
+		tests/bench/run $(WORKLOAD)
 
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR)
