@@ -37,6 +37,12 @@ const char udpsend_usage[] =
 #endif
 #define INBUF	(512 * 1024)	/* stdin read size; > DGRAM_MAX6 */
 
+/*
+ * The one buffer for stdin or the operands. Static, not malloc'd: the
+ * error paths die with it in use, and there is no leak to report then.
+ */
+static char inbuf[INBUF];
+
 struct sender {
 	int fd, max, reply, verbose, rc;
 	long long wait_ms;
@@ -283,11 +289,9 @@ die_long_line(char *buf, unsigned long long have, int max)
 static void
 send_lines(struct sender *s)
 {
-	char *buf, *p, *nl;
+	char *buf = inbuf, *p, *nl;
 	size_t have = 0, n, rest;
 
-	if ((buf = malloc(INBUF)) == NULL)
-		die_errno(EXIT_FAIL, "malloc");
 	/* A pipe of 64 KiB would cap each read (and batch) at ~1000 lines. */
 	fcntl(STDIN_FILENO, F_SETPIPE_SZ, INBUF);
 	while ((n = read_in(buf + have, INBUF - have)) > 0) {
@@ -305,19 +309,16 @@ send_lines(struct sender *s)
 	if (have > 0)
 		add_datagram(s, buf, have);	/* a last line without newline */
 	flush_batch(s);
-	free(buf);
 }
 
 /* All of stdin is one datagram. */
 static void
 send_all(struct sender *s)
 {
-	char *buf;
+	char *buf = inbuf;
 	size_t have = 0, n;
 	unsigned long long total;
 
-	if ((buf = malloc(s->max + 1)) == NULL)
-		die_errno(EXIT_FAIL, "malloc");
 	while (have <= (size_t)s->max &&
 	    (n = read_in(buf + have, s->max + 1 - have)) > 0)
 		have += n;
@@ -329,7 +330,6 @@ send_all(struct sender *s)
 	}
 	add_datagram(s, buf, have);
 	flush_batch(s);
-	free(buf);
 }
 
 /* The operands joined by single spaces are one datagram. */
@@ -337,13 +337,13 @@ static void
 send_operands(struct sender *s, char **words, int n)
 {
 	size_t len = 0, at = 0;
-	char *msg;
+	char *msg = inbuf;
 	int i;
 
 	for (i = 0; i < n; i++)
 		len += strlen(words[i]) + 1;
-	if ((msg = malloc(len)) == NULL)
-		die_errno(EXIT_FAIL, "malloc");
+	if (len - 1 > (size_t)s->max)
+		die_size(len - 1, s->max);
 	for (i = 0; i < n; i++) {
 		len = strlen(words[i]);
 		memcpy(msg + at, words[i], len);
@@ -352,7 +352,6 @@ send_operands(struct sender *s, char **words, int n)
 	}
 	add_datagram(s, msg, at - 1);
 	flush_batch(s);
-	free(msg);
 }
 
 /* A socket connected to the first of HOST's addresses that takes one. */
