@@ -185,23 +185,27 @@ now_ms(void)
 
 /*
  * After the peer's EOF, how long in may pause before we stop sending it.
- * The peer may only have half-closed (a receiver whose own input was empty
- * does at once), so what in still delivers goes out; an idle in is not
- * waited for longer than this.
+ * The peer may only have half-closed, so while in keeps delivering it
+ * still goes out. A peer that closes without having sent a byte is most
+ * likely a receiver whose own input was empty ('tcpserve ... >file
+ * </dev/null'): then in gets this long from the EOF to start delivering.
+ * Otherwise an in that was already idle is not waited for at all.
  */
 #define LINGER_MS 500
 
 /*
- * The loop proper: pump both ways, poll for what blocked. The peer's EOF
- * starts the linger: in is copied while it keeps delivering, and bytes
- * already read from it are still sent.
+ * The loop proper: pump both ways, poll for what blocked. After the
+ * peer's EOF, in is copied while it keeps delivering (the linger), and
+ * bytes already read from it are still sent.
  */
 static int
 run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 {
-	long long now = 0, last = idle_ms > 0 ? now_ms() : 0, left, rest;
-	int shut = 0, lingering = 0, m, r;
+	long long now = 0, last = 0, last_up = -LINGER_MS, left, rest;
+	int shut = 0, lingering = 0, heard = 0, m, r;
 
+	if (idle_ms > 0)
+		last = now_ms();
 	for (;;) {
 		if ((m = pump(up)) < 0)
 			return down->eof ? 0 : -1;	/* peer gone */
@@ -214,10 +218,13 @@ run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 		}
 		if ((r = pump(down)) < 0)
 			return -1;
-		if (idle_ms > 0 || down->eof)
+		if (idle_ms > 0 || down->eof || m)
 			now = now_ms();
+		if (m)
+			last_up = now;
 		if (m || r)
 			last = now;
+		heard |= r;
 		if (down->eof && down->len == 0) {
 			if (up->eof && up->len == 0)
 				return 0;
@@ -225,10 +232,11 @@ run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 				/* Look at in once more before any wait. */
 				lingering = 1;
 				up->src.ready |= up->src.nb;
-				last = now;
+				if (!heard)
+					last_up = now;
 				continue;
 			}
-			if (now - last >= LINGER_MS)
+			if (now - last_up >= LINGER_MS)
 				return 0;
 		}
 		if (m == 2 || r == 2)
@@ -238,7 +246,7 @@ run(struct dir *up, struct dir *down, int sock, long long idle_ms)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		rest = last + LINGER_MS - now;
+		rest = last_up + LINGER_MS - now;
 		if (lingering && (left < 0 || rest < left))
 			left = rest;
 		/* A stop signal in a server ends the relay. */

@@ -210,9 +210,10 @@ pid_t spawn_prog(char **argv, int in, int out, const char *proto,
 /*
  * Copy in -> sock and sock -> out at once, binary-safe, until the
  * connection ends. At EOF on in: shutdown(sock, SHUT_WR) and keep copying
- * sock -> out. At EOF on sock: write out everything received, keep sending
- * what in delivers (the peer may only have half-closed) until in ends or
- * pauses for 0.5 s, then return: an idle in is not waited for. idle_ms > 0: no data either way for that long
+ * sock -> out. At EOF on sock: write out everything received; keep
+ * sending what in delivers (the peer may only have half-closed) until it
+ * ends or pauses for 0.5 s (counted from the EOF if the peer never sent a
+ * byte), then return: an idle in is not waited for. idle_ms > 0: no data either way for that long
  * ends it. Returns 0, or -1 with errno set (ETIMEDOUT when idle, or the
  * error of a read or write; EINTR when a signal set server_stop). Pipes
  * are used through non-blocking descriptors of relay's own (in and out keep
