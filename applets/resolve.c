@@ -496,6 +496,22 @@ parse_options(int argc, char **argv, const char **file, size_t *parallel)
 		die_usage("-j and -l conflict");
 }
 
+/* One operand: answered here, with no thread to start (start-up time). */
+static int
+resolve_one(const char *name)
+{
+	struct query q = { 0 };
+	int rc;
+
+	if ((q.name = strdup(name)) == NULL)
+		die_errno(EXIT_FAIL, "%s", name);
+	answer(&q);
+	rc = emit(&q);
+	if (fflush(stdout) != 0)
+		die_errno(EXIT_FAIL, "stdout");
+	return rc ? EXIT_FAIL : EXIT_OK;
+}
+
 int
 resolve_main(int argc, char **argv)
 {
@@ -509,6 +525,8 @@ resolve_main(int argc, char **argv)
 		if (argv[j][0] == '\0')
 			die_usage("invalid host name ''");
 	opt.tagged = file != NULL || argc - optind > 1;
+	if (!opt.tagged)
+		return resolve_one(argv[optind]);
 
 	pool.cap = parallel;
 	pool.ring = calloc(parallel, sizeof(*pool.ring));
