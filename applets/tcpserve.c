@@ -580,15 +580,6 @@ ev_wait(struct echo *e, struct epoll_event *ev, int max, int ms)
 }
 #endif
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static void
 idle_unlink(struct echo *e, struct echo_conn *c)
 {

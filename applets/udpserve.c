@@ -83,15 +83,6 @@ static struct server {
 	sigset_t blocked, open;
 } S;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static void
 on_child(int sig)
 {

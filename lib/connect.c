@@ -13,15 +13,6 @@
 /* RFC 8305's recommended Connection Attempt Delay. */
 #define ATTEMPT_DELAY_MS 250
 
-static long long
-clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * res in the order to try: the resolver's first choice, then alternately
  * the other family and the first one (RFC 8305, section 4). NULL if out of
@@ -146,7 +137,7 @@ connect_any(struct addrinfo *res, const struct source *src,
 	struct pollfd *p;
 	size_t n, next = 0, np = 0, failed;
 	long long t, next_at = 0, wait;
-	long long deadline = timeout_ms > 0 ? clock_ms() + timeout_ms : -1;
+	long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
 	int fd = -1, err = 0, done;
 
 	if ((addrs = order_addrs(res, &n)) == NULL)
@@ -156,7 +147,7 @@ connect_any(struct addrinfo *res, const struct source *src,
 		return -1;
 	}
 	while (fd < 0) {
-		t = clock_ms();
+		t = now_ms();
 		/* The next attempt: when its time came or nothing is left. */
 		while (next < n && (np == 0 || t >= next_at)) {
 			fd = start_attempt(addrs[next++], src, &done);

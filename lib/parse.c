@@ -1,10 +1,12 @@
 /*
  * parse.c: strict parsers for numbers, durations and ports. Bad input
  * never gets past them: each dies with exit 2 and names what it rejected.
+ * Also the clock that durations are measured against.
  */
 #include <ctype.h>
 #include <netdb.h>
 #include <string.h>
+#include <time.h>
 #include "sockbox.h"
 
 /* Decimal digits only, no sign, no overflow past max; -1 if not. */
@@ -78,4 +80,13 @@ parse_port(const char *s, const char *proto)
 	if (isalpha((unsigned char)*s) && (se = getservbyname(s, proto)))
 		return ntohs((uint16_t)se->s_port);
 	die_usage("invalid port '%s'", s);
+}
+
+long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

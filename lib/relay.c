@@ -174,15 +174,6 @@ wait_ready(struct dir *up, struct dir *down, int sock, long long timeout)
 	return 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * After the peer's EOF, how long in may pause before we stop sending it.
  * The peer may only have half-closed, so while in keeps delivering it

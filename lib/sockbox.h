@@ -64,6 +64,8 @@ long long parse_duration(const char *s);
  * or NULL for any). Anything else dies "invalid port 'S'" (exit 2).
  */
 int parse_port(const char *s, const char *proto);
+/* Milliseconds of the monotonic clock, what durations are counted in. */
+long long now_ms(void);
 
 /* ---- lib/addr.c: hosts and addresses ---- */
 
