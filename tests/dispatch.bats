@@ -136,3 +136,24 @@ load helpers
 	run -0 make -s -C "$top" uninstall DESTDIR="$d" PREFIX=/usr
 	[ -z "$(ls -A "$d/usr/bin")" ]
 }
+
+@test "every PORT operand: abc, -1, 65536, 80x and empty are invalid ports, exit 2" {
+	for a in tcpconnect tcpserve udpsend udpserve; do
+		for p in abc -1 65536 80x ''; do
+			run -2 --separate-stderr sb "$a" 127.0.0.1 "$p"
+			assert_usage_error "$a"
+			[ "$stderr" = "$a: invalid port '$p'" ]
+		done
+	done
+}
+
+@test "every duration option rejects what is not seconds, exit 2" {
+	for args in 'tcpconnect -w' 'tcpconnect -i' 'tcpserve -i' \
+	    'udpsend -r -w' 'udpserve -w'; do
+		for d in abc -1 1.2.3 '' 1e3 0x10; do
+			run -2 --separate-stderr sb $args "$d" 127.0.0.1 1
+			assert_usage_error "${args%% *}"
+			[ "$stderr" = "${args%% *}: invalid duration '$d'" ]
+		done
+	done
+}

@@ -533,3 +533,24 @@ print(closed(s))' "$PORT" "$SERVER_PID"
 	SERVER_PID=
 	exec 5>&-
 }
+
+@test "a wildcard HOST listens dual-stack; -4 and -6 keep to one family" {
+	for host in '' '*' '::' '0.0.0.0'; do
+		start_server tcpserve --echo "$host" 0
+		grep -qx "tcpserve: listening on \[::\]:$PORT" "$BATS_TEST_TMPDIR/server.err"
+		for to in 127.0.0.1 ::1; do
+			run -0 py 's = conn(sys.argv[1], sys.argv[2]); s.sendall(b"hi"); print(s.recv(2).decode())' "$PORT" "$to"
+			[ "$output" = hi ]
+		done
+		stop_server
+	done
+	start_server tcpserve -4 --echo '*' 0
+	grep -qx "tcpserve: listening on 0.0.0.0:$PORT" "$BATS_TEST_TMPDIR/server.err"
+	run -1 py 'conn(sys.argv[1], "::1")' "$PORT"
+	stop_server
+	start_server tcpserve -6 --echo '' 0
+	grep -qx "tcpserve: listening on \[::\]:$PORT" "$BATS_TEST_TMPDIR/server.err"
+	run -1 py 'conn(sys.argv[1], "127.0.0.1")' "$PORT"
+	run -0 py 's = conn(sys.argv[1], "::1"); s.sendall(b"6"); print(s.recv(1).decode())' "$PORT"
+	[ "$output" = 6 ]
+}
