@@ -76,26 +76,48 @@ vfork_exec(char **argv, char **env, int in, int out, volatile int *err)
 	return pid;
 }
 
+/*
+ * The environment for proto's programs: the inherited one less proto's
+ * UCSPI variables, built once (a server's environment does not change),
+ * with room after it for each connection's five and a NULL. Returns it
+ * with *slot at the first free entry, or NULL.
+ */
+static char **
+base_env(const char *proto, char ***slot)
+{
+	static char **env;
+	static size_t n;
+	char **e;
+
+	if (env != NULL) {
+		*slot = env + n;
+		return env;
+	}
+	for (e = environ; *e; e++)
+		n++;
+	if ((env = malloc((n + 6) * sizeof(*env))) == NULL)
+		return NULL;
+	n = 0;
+	for (e = environ; *e; e++)
+		if (!is_ucspi_var(*e, proto))
+			env[n++] = *e;
+	*slot = env + n;
+	return env;
+}
+
 pid_t
 spawn_prog(char **argv, int in, int out, const char *proto,
     const struct sockaddr *local, const struct sockaddr *remote)
 {
 	char vars[5][ADDRPORT_LEN + 24], ip[ADDRPORT_LEN];
-	char **env, **e;
+	char **slot, **env;
 	volatile int err = 0;
 	sigset_t all, old;
 	pid_t pid;
-	size_t n = 0;
 	int i;
 
-	for (e = environ; *e; e++)
-		n++;
-	if ((env = malloc((n + 6) * sizeof(*env))) == NULL)
+	if ((env = base_env(proto, &slot)) == NULL)
 		return -1;
-	n = 0;
-	for (e = environ; *e; e++)
-		if (!is_ucspi_var(*e, proto))
-			env[n++] = *e;
 	snprintf(vars[0], sizeof(vars[0]), "PROTO=%s", proto);
 	snprintf(vars[1], sizeof(vars[1]), "%sLOCALIP=%s", proto,
 	    fmt_addr(local, ip, sizeof(ip)));
@@ -106,8 +128,8 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 	snprintf(vars[4], sizeof(vars[4]), "%sREMOTEPORT=%d", proto,
 	    addr_port(remote));
 	for (i = 0; i < 5; i++)
-		env[n++] = vars[i];
-	env[n] = NULL;
+		slot[i] = vars[i];
+	slot[5] = NULL;
 
 	/*
 	 * vfork: no copy of our page tables, and the child has exec'd when
@@ -124,7 +146,6 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 		err = errno;
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	free(env);
 	errno = err;
 	return pid;
 }
