@@ -198,7 +198,8 @@ void xdrop_privs(const struct privs *p);
 
 /*
  * Start argv[0] (found on PATH, never through a shell) with in on fd 0, out
- * on fd 1, stderr inherited, default signal dispositions and mask, and the
+ * on fd 1, stderr inherited, no signal blocked and the signals sockbox
+ * catches or ignores back to default, and the
  * UCSPI environment for proto ("TCP" or "UDP"): PROTO, <P>LOCALIP,
  * <P>LOCALPORT, <P>REMOTEIP, <P>REMOTEPORT (stale <P>REMOTEHOST,
  * <P>REMOTEINFO and <P>LOCALHOST removed). Returns the pid, or -1 with
