@@ -199,11 +199,10 @@ void xdrop_privs(const struct privs *p);
 /*
  * Start argv[0] (found on PATH, never through a shell) with in on fd 0, out
  * on fd 1, stderr inherited, no signal blocked and the signals sockbox
- * catches or ignores back to default, and the
- * UCSPI environment for proto ("TCP" or "UDP"): PROTO, <P>LOCALIP,
- * <P>LOCALPORT, <P>REMOTEIP, <P>REMOTEPORT (stale <P>REMOTEHOST,
- * <P>REMOTEINFO and <P>LOCALHOST removed). Returns the pid, or -1 with
- * errno set.
+ * catches or ignores back to default, and the UCSPI environment for proto
+ * ("TCP" or "UDP"): PROTO, <P>LOCALIP, <P>LOCALPORT, <P>REMOTEIP,
+ * <P>REMOTEPORT (stale <P>REMOTEHOST, <P>REMOTEINFO and <P>LOCALHOST
+ * removed). Returns the pid, or -1 with errno set.
  */
 pid_t spawn_prog(char **argv, int in, int out, const char *proto,
     const struct sockaddr *local, const struct sockaddr *remote);
