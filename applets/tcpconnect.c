@@ -11,16 +11,18 @@
 #include "../lib/sockbox.h"
 
 const char tcpconnect_usage[] =
-"usage: tcpconnect [-46v] [-w SECS] [-i SECS] [-s ADDR] [-p PORT] [-z]\n"
-"                  HOST PORT [PROG [ARGS...]]\n"
+"usage: tcpconnect [-46v] [-w SECS] [-i SECS] [-t SECS] [-s ADDR] [-p PORT]\n"
+"                  [-z] HOST PORT [PROG [ARGS...]]\n"
 "Connect to HOST on TCP PORT (every address, Happy Eyeballs), then copy\n"
-"stdin to the connection and the connection to stdout until the server\n"
-"closes; or run PROG with stdin and stdout on the connection.\n"
+"stdin to the connection and the connection to stdout until both have\n"
+"ended; or run PROG with stdin and stdout on the connection.\n"
 "\n"
 "  -4, -6    IPv4 only, IPv6 only\n"
 "  -i SECS   idle timeout: no data either way for SECS ends it (exit 1)\n"
 "  -p PORT   local source port\n"
 "  -s ADDR   local source address\n"
+"  -t SECS   after the server's end, stop sending once stdin has been idle\n"
+"            for SECS (default 0.5; 0: until stdin ends)\n"
 "  -v        print 'tcpconnect: connected to ADDR:PORT' on stderr\n"
 "  -w SECS   give up connecting after SECS\n"
 "  -z        connect and close, no data; PORT may be a range LO-HI: print\n"
@@ -29,8 +31,8 @@ const char tcpconnect_usage[] =
 
 struct opts {
 	int family, verbose, scan;
-	long long wait_ms, idle_ms;
-	const char *idle_arg;
+	long long wait_ms, idle_ms, linger_ms;
+	const char *idle_arg, *linger_arg;
 	struct source src;
 };
 
@@ -137,13 +139,46 @@ run_prog(char **argv, int fd)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * Copy stdin and stdout through the connection; exit 0 only if every byte
+ * went through both ways.
+ */
+static int
+relay_conn(const char *host, int port, int fd, const struct opts *o)
+{
+	struct relay r;
+	struct relay_result res;
+	char why[160];
+	int rc;
+
+	relay_init(&r, STDIN_FILENO, STDOUT_FILENO);
+	r.idle_ms = o->idle_ms;
+	if (o->linger_arg)
+		r.linger_ms = o->linger_ms;
+	r.end_out = 1;
+	rc = relay_run(&r, fd, &res);
+	relay_free(&r);
+	close(fd);
+	if (rc == 0)
+		return EXIT_OK;
+	relay_msg(&res, 0, why, sizeof(why));
+	if (res.where == RELAY_IDLE)
+		warn_msg("%s port %d: idle for %s s%s", host, port,
+		    o->idle_arg, why + strlen("idle timeout"));
+	else if (res.where == RELAY_STDIN || res.where == RELAY_STDOUT)
+		warn_msg("%s", why);
+	else
+		warn_msg("%s port %d: %s", host, port, why);
+	return EXIT_FAIL;
+}
+
 /* Options into o; exits 2 on bad ones. */
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	int ch;
 
-	while ((ch = next_opt(argc, argv, "46i:p:s:vw:z", NULL,
+	while ((ch = next_opt(argc, argv, "46i:p:s:t:vw:z", NULL,
 	    tcpconnect_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -163,6 +198,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    optarg);
 			o->src.addr = optarg;
 			break;
+		case 't':
+			o->linger_ms = parse_duration(optarg);
+			o->linger_arg = optarg;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -175,10 +214,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	need_operands(argc, argv, 2, -1);
-	if (argc - optind > 2 && (o->scan || o->idle_arg))
-		die_usage("-%c cannot be used with PROG", o->scan ? 'z' : 'i');
-	if (o->scan && o->idle_arg)
-		die_usage("-i cannot be used with -z");
+	if (argc - optind > 2 && (o->scan || o->idle_arg || o->linger_arg))
+		die_usage("-%c cannot be used with PROG", o->scan ? 'z' :
+		    o->idle_arg ? 'i' : 't');
+	if (o->scan && (o->idle_arg || o->linger_arg))
+		die_usage("-%c cannot be used with -z", o->idle_arg ? 'i' : 't');
 	if (o->src.addr) {
 		/* A source address decides the family to connect with. */
 		check_family(o->src.addr, o->family);
@@ -216,11 +256,5 @@ tcpconnect_main(int argc, char **argv)
 		say_connected(fd);
 	if (argc - optind > 2)
 		return run_prog(argv + optind + 2, fd);
-	if (relay(STDIN_FILENO, STDOUT_FILENO, fd, o.idle_ms) < 0) {
-		if (errno == ETIMEDOUT)
-			die_msg(EXIT_FAIL, "%s port %d: idle for %s s", host,
-			    lo, o.idle_arg);
-		die_errno(EXIT_FAIL, "%s port %d", host, lo);
-	}
-	return EXIT_OK;
+	return relay_conn(host, lo, fd, &o);
 }

@@ -35,7 +35,7 @@ struct epoll_event {
 const char tcpserve_usage[] =
 "usage: tcpserve [-46vq] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
-"                [--echo] HOST PORT [PROG [ARGS...]]\n"
+"                [-t SECS] [--echo] HOST PORT [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
@@ -54,6 +54,8 @@ const char tcpserve_usage[] =
 "  -d CIDR          deny these clients; the most specific -a/-d wins\n"
 "  -u USER[:GROUP]  run as USER (and GROUP) after binding\n"
 "  -i SECS          close a connection idle for SECS (relay, echo)\n"
+"  -t SECS          relay: after the client's end, stop sending once stdin\n"
+"                   has been idle for SECS (default 0.5; 0: until its end)\n"
 "  --echo           echo service\n";
 
 #define DEFAULT_BACKLOG	4096
@@ -67,7 +69,8 @@ struct server {
 	int family, verbose, quiet, keep, echo;
 	int backlog;
 	unsigned maxconn, perip;
-	long long idle_ms;
+	long long idle_ms, linger_ms;
+	int linger_set;
 	struct acl acl;
 	struct privs privs;
 	char **prog;
@@ -253,21 +256,49 @@ on_stop_relay(int sig)
 		shutdown(relay_sock, SHUT_RDWR);
 }
 
+/*
+ * Relay one connection with stdin and stdout; r carries what stdin still
+ * holds to the next client (-k). Returns 0, or -1 after a message.
+ */
+static int
+relay_client(struct server *s, struct relay *r, int fd, const union peer *p)
+{
+	struct relay_result res;
+	char where[ADDRPORT_LEN], why[160];
+	int rc;
+
+	rc = server_stop ? 0 : relay_run(r, fd, &res);
+	if (rc < 0 && server_stop)
+		return 0;		/* SIGTERM/SIGINT: a clean stop */
+	if (rc < 0)
+		warn_msg("%s%s: %s", s->keep ? "warning: " : "",
+		    fmt_addrport(&p->sa, where, sizeof(where)),
+		    relay_msg(&res, s->keep, why, sizeof(why)));
+	/* Without stdout no later client can be relayed either. */
+	if (rc < 0 && res.where == RELAY_STDOUT)
+		s->keep = 0;
+	return rc;
+}
+
 static int
 serve_relay(struct server *s)
 {
 	struct pollfd pfd = { .fd = s->lfd, .events = POLLIN };
 	struct timespec pause = { 0, BACKOFF_MS * 1000000L };
-	char where[ADDRPORT_LEN];
+	struct relay r;
 	sigset_t held;
 	union peer p;
 	struct sigaction sa = { 0 };
-	int fd, rc, backoff = 0;
+	int fd, rc = 0, backoff = 0;
 
 	sa.sa_handler = on_stop_relay;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	relay_init(&r, STDIN_FILENO, STDOUT_FILENO);
+	r.idle_ms = s->idle_ms;
+	if (s->linger_set)
+		r.linger_ms = s->linger_ms;
 	while (!server_stop) {
 		if (ppoll(&pfd, !backoff, backoff ? &pause : NULL,
 		    &s->waitmask) < 0 && errno != EINTR)
@@ -291,23 +322,17 @@ serve_relay(struct server *s)
 		 */
 		relay_sock = fd;
 		sigprocmask(SIG_SETMASK, &s->waitmask, &held);
-		rc = server_stop ? 0 : relay(0, 1, fd, s->idle_ms);
-		if (rc < 0 && server_stop)
-			rc = 0;		/* SIGTERM/SIGINT: a clean stop */
-		if (rc < 0)
-			warn_msg("%s%s: %s", s->keep ? "warning: " : "",
-			    fmt_addrport(&p.sa, where, sizeof(where)),
-			    errno == ETIMEDOUT ? "idle timeout" :
-			    strerror(errno));
+		rc = relay_client(s, &r, fd, &p);
 		close(fd);
 		release_client(s, &p);
 		log_conn(s, "closed", &p);
 		sigprocmask(SIG_SETMASK, &held, NULL);
 		relay_sock = -1;
 		if (!s->keep)
-			return rc < 0 ? EXIT_FAIL : EXIT_OK;
+			break;
 	}
-	return EXIT_OK;
+	relay_free(&r);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- program mode ---- */
@@ -894,7 +919,7 @@ parse_options(int argc, char **argv, struct server *s)
 	};
 	int ch, maxconn_set = 0;
 
-	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:", longopts,
+	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:", longopts,
 	    tcpserve_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -931,6 +956,10 @@ parse_options(int argc, char **argv, struct server *s)
 		case 'i':
 			s->idle_ms = parse_duration(optarg);
 			break;
+		case 't':
+			s->linger_ms = parse_duration(optarg);
+			s->linger_set = 1;
+			break;
 		}
 	}
 	need_operands(argc, argv, 2, -1);
@@ -940,6 +969,8 @@ parse_options(int argc, char **argv, struct server *s)
 		die_usage("--echo and PROG exclude each other");
 	if (s->prog && s->idle_ms > 0)
 		die_usage("-i is for relay and echo modes, not PROG");
+	if (s->linger_set && (s->prog || s->echo))
+		die_usage("-t is for relay mode only");
 	if (!maxconn_set)
 		s->maxconn = s->prog ? DEFAULT_PROGS : 0;
 }

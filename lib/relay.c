@@ -1,35 +1,24 @@
 /*
- * relay.c: the bidirectional copy between a pipe pair and a socket: 128 KiB
- * buffers, non-blocking reads and writes, poll only when one would block.
+ * relay.c: the bidirectional copy between stdin/stdout and a socket: two
+ * one-way copies with 128 KiB buffers, non-blocking reads and writes, poll
+ * only when one would block, and the end-of-stream rules in one place.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include "sockbox.h"
 
 #define BUFSZ (128 * 1024)
 #define PIPE_SZ (1024 * 1024)
 #define ROUNDS 16
-
-/* One side of a copy: how to read or write fd without blocking. */
-struct end {
-	int fd;
-	int sock;	/* recv/send with MSG_DONTWAIT */
-	int nb;		/* never blocks: try until EAGAIN; else poll first */
-	int ready;	/* worth trying now */
-};
-
-/* One direction: src -> buf -> dst. */
-struct dir {
-	struct end src, dst;
-	char *buf;
-	size_t off, len;
-	int eof;	/* nothing more will be read from src */
-};
 
 static char up_buf[BUFSZ], down_buf[BUFSZ];
 
@@ -41,14 +30,13 @@ static char up_buf[BUFSZ], down_buf[BUFSZ];
  * *opened receives a descriptor to close afterwards, or stays -1.
  */
 static void
-init_end(struct end *e, int fd, int wr, int *opened)
+init_end(struct relay_end *e, int fd, int wr, int *opened)
 {
 	struct stat st;
 	char path[32];
 	int nfd;
 
-	e->fd = fd;
-	e->sock = e->nb = e->ready = 0;
+	*e = (struct relay_end){ .fd = fd };
 	if (fstat(fd, &st) < 0)
 		return;
 	if (S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode)) {
@@ -69,14 +57,14 @@ init_end(struct end *e, int fd, int wr, int *opened)
 }
 
 static ssize_t
-read_end(struct end *e, char *buf, size_t n)
+read_end(struct relay_end *e, char *buf, size_t n)
 {
 	return e->sock ? recv(e->fd, buf, n, MSG_DONTWAIT) :
 	    read(e->fd, buf, n);
 }
 
 static ssize_t
-write_end(struct end *e, const char *buf, size_t n)
+write_end(struct relay_end *e, const char *buf, size_t n)
 {
 	return e->sock ? send(e->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) :
 	    write(e->fd, buf, n);
@@ -87,27 +75,34 @@ write_end(struct end *e, const char *buf, size_t n)
  * once: a short transfer means the kernel had no more, as EAGAIN does.
  */
 static int
-still_ready(const struct end *e, ssize_t n, size_t want)
+still_ready(const struct relay_end *e, ssize_t n, size_t want)
 {
 	return e->nb && (size_t)n == want;
+}
+
+static int
+would_block(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
 /*
  * Move bytes along d until a read or write would block, or ROUNDS buffers
  * went through so that the other direction gets its turn. Returns 0 if no
- * byte moved, 1 if some did, 2 if it stopped with more to do, -1 on an
- * error (errno set).
+ * byte moved, 1 if some did, 2 if it stopped with more to do, -1 when the
+ * source (RELAY_SRC) or the sink (RELAY_DST) failed: d->err says which and
+ * errno why.
  */
 static int
-pump(struct dir *d)
+pump(struct relay_dir *d)
 {
 	int moved = 0, rounds = 0;
 	ssize_t n;
 
 	for (;;) {
-		if (d->len == 0 && ++rounds > ROUNDS)
-			return 2;
 		if (d->len == 0) {
+			if (++rounds > ROUNDS)
+				return 2;
 			if (d->eof || !d->src.ready)
 				return moved;
 			n = read_end(&d->src, d->buf, BUFSZ);
@@ -116,8 +111,10 @@ pump(struct dir *d)
 			d->src.ready = n > 0 && still_ready(&d->src, n, BUFSZ);
 			if (n == 0)
 				d->eof = 1;
-			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			if (n < 0 && !would_block()) {
+				d->err = RELAY_SRC;
 				return -1;
+			}
 			if (n <= 0)
 				return moved;
 			d->off = 0;
@@ -130,20 +127,25 @@ pump(struct dir *d)
 		if (n < 0 && errno == EINTR)
 			continue;
 		d->dst.ready = n > 0 && still_ready(&d->dst, n, d->len);
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		if (n < 0 && !would_block()) {
+			d->err = RELAY_DST;
 			return -1;
+		}
 		if (n <= 0)
 			return moved;
 		d->off += (size_t)n;
 		d->len -= (size_t)n;
+		d->total += (size_t)n;
 		moved = 1;
 	}
 }
 
 /* What d waits for: its source to be readable, or its sink writable. */
 static void
-want(const struct dir *d, struct pollfd *src, struct pollfd *dst)
+want(const struct relay_dir *d, struct pollfd *src, struct pollfd *dst)
 {
+	if (d->done || d->err)
+		return;
 	if (d->len == 0 && !d->eof)
 		src->events |= POLLIN;
 	else if (d->len > 0)
@@ -153,116 +155,260 @@ want(const struct dir *d, struct pollfd *src, struct pollfd *dst)
 /*
  * Poll for what blocked up and down, at most timeout ms (-1: no limit),
  * and mark what became ready. An error or hangup counts as ready: the next
- * read or write reports it.
+ * read or write reports it. Returns poll's count: 0 when time ran out.
  */
 static int
-wait_ready(struct dir *up, struct dir *down, int sock, long long timeout)
+wait_ready(struct relay *r, int sock, long long timeout)
 {
 	struct pollfd pfd[3] = { { 0 } };	/* in, out, sock */
-	int i, fds[3] = { up->src.fd, down->dst.fd, sock };
+	int i, n, fds[3] = { r->up.src.fd, r->down.dst.fd, sock };
 
-	want(up, &pfd[0], &pfd[2]);
-	want(down, &pfd[2], &pfd[1]);
+	want(&r->up, &pfd[0], &pfd[2]);
+	want(&r->down, &pfd[2], &pfd[1]);
 	for (i = 0; i < 3; i++)
 		pfd[i].fd = pfd[i].events ? fds[i] : -1;
-	if (poll(pfd, 3, (int)timeout) < 0)
-		return -1;
-	up->src.ready |= pfd[0].revents != 0;
-	down->dst.ready |= pfd[1].revents != 0;
-	down->src.ready |= (pfd[2].revents & ~POLLOUT) != 0;
-	up->dst.ready |= (pfd[2].revents & ~POLLIN) != 0;
+	if ((n = poll(pfd, 3, (int)timeout)) <= 0)
+		return n;
+	r->up.src.ready |= pfd[0].revents != 0;
+	r->down.dst.ready |= pfd[1].revents != 0;
+	r->down.src.ready |= (pfd[2].revents & ~POLLOUT) != 0;
+	r->up.dst.ready |= (pfd[2].revents & ~POLLIN) != 0;
+	return n;
+}
+
+/* The earlier of two deadlines, -1 meaning none. */
+static long long
+earlier(long long a, long long b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
+/*
+ * Bytes written to sock that the peer has not acknowledged. TIOCOUTQ (a
+ * socket's SIOCOUTQ) still answers after a reset, and counts a FIN we
+ * sent as one more byte until it is acknowledged.
+ */
+static unsigned long long
+unacked(int sock, int shut, unsigned long long sent)
+{
+	int q = 0;
+
+	if (ioctl(sock, TIOCOUTQ, &q) < 0 || q - shut <= 0)
+		return 0;
+	return (unsigned long long)(q - shut) < sent ?
+	    (unsigned long long)(q - shut) : sent;
+}
+
+/* Whether the connection is gone: reset, or closed by the kernel. */
+static int
+conn_gone(int sock, int *err)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(*err);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_ERROR, err, &len) == 0 && *err)
+		return 1;
+	len = sizeof(ti);
+	if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return 0;
+	*err = ECONNRESET;
+	return ti.tcpi_state == TCP_CLOSE;
+}
+
+/*
+ * Both copies are over: wait until the peer has acknowledged every byte we
+ * sent, so that exit 0 means delivered. The queue shrinks while the peer
+ * reads, however slowly; only a reset, or -i with no progress, ends the
+ * wait early. Returns 0, or -1 with res filled in.
+ */
+static int
+wait_delivered(struct relay *r, int sock, int shut, struct relay_result *res)
+{
+	unsigned long long left, before = 0;
+	long long now, last = now_ms();
+	struct timespec ts;
+	int ms = 1, err;
+
+	while ((left = unacked(sock, shut, r->up.total)) > 0) {
+		if (conn_gone(sock, &err)) {
+			res->err = err;
+			res->where = RELAY_SEND;
+			res->unacked = left;
+			return -1;
+		}
+		now = now_ms();
+		if (left != before)
+			last = now;
+		before = left;
+		if (r->idle_ms > 0 && now - last >= r->idle_ms) {
+			res->err = ETIMEDOUT;
+			res->where = RELAY_IDLE;
+			res->unacked = left;
+			return -1;
+		}
+		ts = (struct timespec){ 0, ms * 1000000L };
+		if (nanosleep(&ts, NULL) < 0 && server_stop) {
+			res->err = EINTR;
+			res->where = RELAY_SEND;
+			res->unacked = left;
+			return -1;
+		}
+		ms = ms < 64 ? ms * 2 : ms;
+	}
 	return 0;
 }
 
 /*
- * After the peer's EOF, how long in may pause before we stop sending it.
- * The peer may only have half-closed, so while in keeps delivering it
- * still goes out. A peer that closes without having sent a byte is most
- * likely a receiver whose own input was empty ('tcpserve ... >file
- * </dev/null'): then in gets this long from the EOF to start delivering.
- * Otherwise an in that was already idle is not waited for at all.
- */
-#define LINGER_MS 500
-
-/*
- * The loop proper: pump both ways, poll for what blocked. After the
- * peer's EOF, in is copied while it keeps delivering (the linger), and
- * bytes already read from it are still sent.
+ * End the relay on a failure: d's errno, which copy, and what of stdin
+ * never reached the peer.
  */
 static int
-run(struct dir *up, struct dir *down, int sock, long long idle_ms)
+failed(struct relay *r, int sock, int shut, int where,
+    struct relay_result *res)
 {
-	long long now = 0, last = 0, last_up = -LINGER_MS, left, rest;
-	int shut = 0, lingering = 0, heard = 0, m, r;
+	res->err = errno;
+	res->where = where;
+	res->unacked = unacked(sock, shut, r->up.total);
+	return -1;
+}
 
-	if (idle_ms > 0)
-		last = now_ms();
+/*
+ * The loop proper. The rules, one each:
+ * - up copies stdin to sock; at stdin's end (and an empty buffer) it shuts
+ *   sock's write side and is done;
+ * - down copies sock to stdout; at the peer's end (and an empty buffer) it
+ *   is done, and with end_out shuts a socket stdout's write side;
+ * - a failed send ends up only: down goes on until the peer's end or an
+ *   error, so a reply sent before a reset still arrives;
+ * - a failed receive, read of stdin or write of stdout ends the relay;
+ * - both done: the relay is over once the peer has acknowledged all sent;
+ * - after the peer's end, stdin may pause for linger_ms (0: forever) with
+ *   nothing of it buffered; a longer pause ends the relay, all delivered;
+ * - idle_ms: nothing moved either way for that long ends it (ETIMEDOUT).
+ * No timer but idle_ms runs while bytes of stdin are buffered.
+ */
+static int
+run(struct relay *r, int sock, struct relay_result *res)
+{
+	struct relay_dir *up = &r->up, *down = &r->down;
+	long long now, last, up_last, left, linger;
+	int shut = 0, m, n;
+
+	last = up_last = now_ms();
 	for (;;) {
-		if ((m = pump(up)) < 0)
-			return down->eof ? 0 : -1;	/* peer gone */
-		if (up->eof && up->len == 0 && !shut) {
-			if (down->eof)
-				return 0;
-			shut = 1;
-			if (shutdown(sock, SHUT_WR) < 0 && errno != ENOTCONN)
-				return -1;
-		}
-		if ((r = pump(down)) < 0)
-			return -1;
-		if (idle_ms > 0 || down->eof || m)
-			now = now_ms();
-		if (m)
-			last_up = now;
-		if (m || r)
-			last = now;
-		heard |= r;
-		if (down->eof && down->len == 0) {
-			if (up->eof && up->len == 0)
-				return 0;
-			if (!lingering) {
-				/* Look at in once more before any wait. */
-				lingering = 1;
-				up->src.ready |= up->src.nb;
-				if (!heard)
-					last_up = now;
-				continue;
+		m = up->err ? 0 : pump(up);
+		if (m < 0 && up->err == RELAY_SRC)
+			return failed(r, sock, shut, RELAY_STDIN, res);
+		if (m < 0)
+			res->send_err = errno;	/* down goes on */
+		if (up->eof && up->len == 0 && !up->done && !up->err) {
+			up->done = shut = 1;
+			if (shutdown(sock, SHUT_WR) < 0 && errno != ENOTCONN) {
+				up->err = RELAY_DST;
+				res->send_err = errno;
 			}
-			if (now - last_up >= LINGER_MS)
-				return 0;
 		}
-		if (m == 2 || r == 2)
+		if ((n = down->done ? 0 : pump(down)) < 0)
+			return failed(r, sock, shut, down->err == RELAY_DST ?
+			    RELAY_STDOUT : RELAY_RECV, res);
+		if (down->eof && down->len == 0 && !down->done) {
+			down->done = 1;
+			if (r->end_out && down->dst.sock)
+				shutdown(down->dst.fd, SHUT_WR);
+		}
+		if (down->done && (up->done || up->err))
+			break;
+		now = now_ms();
+		if (m > 0)
+			up_last = now;
+		if (m > 0 || n > 0)
+			last = now;
+		if (m == 2 || n == 2)
 			continue;	/* more to do before waiting */
-		left = -1;
-		if (idle_ms > 0 && (left = last + idle_ms - now) <= 0) {
+		/* The linger only runs while up waits for stdin itself. */
+		linger = down->done && up->len == 0 && r->linger_ms > 0 ?
+		    up_last + r->linger_ms : -1;
+		left = earlier(linger, r->idle_ms > 0 ? last + r->idle_ms : -1);
+		if (left >= 0)
+			left = left > now ? left - now : 0;
+		if ((n = wait_ready(r, sock, left)) < 0 && errno != EINTR)
+			return failed(r, sock, shut, RELAY_RECV, res);
+		if (n < 0 && server_stop)
+			return failed(r, sock, shut, RELAY_RECV, res);
+		if (n != 0)
+			continue;
+		now = now_ms();
+		if (linger >= 0 && now >= linger)	/* all read was sent */
+			return wait_delivered(r, sock, shut, res);
+		if (r->idle_ms > 0 && now >= last + r->idle_ms) {
 			errno = ETIMEDOUT;
-			return -1;
+			return failed(r, sock, shut, RELAY_IDLE, res);
 		}
-		rest = last_up + LINGER_MS - now;
-		if (lingering && (left < 0 || rest < left))
-			left = rest;
-		/* A stop signal in a server ends the relay. */
-		if (wait_ready(up, down, sock, left) < 0 &&
-		    (errno != EINTR || server_stop))
-			return -1;
 	}
+	if (up->err) {
+		errno = res->send_err;
+		return failed(r, sock, shut, RELAY_SEND, res);
+	}
+	return wait_delivered(r, sock, shut, res);
+}
+
+void
+relay_init(struct relay *r, int in, int out)
+{
+	*r = (struct relay){ .in_fd = -1, .out_fd = -1 };
+	r->up.buf = up_buf;
+	r->down.buf = down_buf;
+	init_end(&r->up.src, in, 0, &r->in_fd);
+	init_end(&r->down.dst, out, 1, &r->out_fd);
+	r->linger_ms = RELAY_LINGER_MS;
 }
 
 int
-relay(int in, int out, int sock, long long idle_ms)
+relay_run(struct relay *r, int sock, struct relay_result *res)
 {
-	struct dir up = { .buf = up_buf }, down = { .buf = down_buf };
-	int in_fd = -1, out_fd = -1, rc, saved;
+	int rc;
 
-	init_end(&up.src, in, 0, &in_fd);
-	init_end(&down.dst, out, 1, &out_fd);
-	up.dst = down.src = (struct end){ .fd = sock, .sock = 1, .nb = 1,
-	    .ready = 1 };
-	rc = run(&up, &down, sock, idle_ms);
-	saved = errno;
-	if (in_fd >= 0)
-		close(in_fd);
-	if (out_fd >= 0)
-		close(out_fd);
-	errno = saved;
+	*res = (struct relay_result){ 0 };
+	/* A new connection: what stdin still holds goes to it. */
+	r->up.dst = r->down.src = (struct relay_end){ .fd = sock, .sock = 1,
+	    .nb = 1, .ready = 1 };
+	r->up.done = r->up.err = r->up.total = 0;
+	r->up.src.ready |= r->up.src.nb;
+	r->down.eof = r->down.done = r->down.err = r->down.total = 0;
+	r->down.off = r->down.len = 0;
+	rc = run(r, sock, res);
+	res->sent = r->up.total - res->unacked;
+	res->received = r->down.total;
+	res->unsent = r->up.len;
 	return rc;
+}
+
+void
+relay_free(struct relay *r)
+{
+	if (r->in_fd >= 0)
+		close(r->in_fd);
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	r->in_fd = r->out_fd = -1;
+}
+
+char *
+relay_msg(const struct relay_result *res, int carry, char *buf, size_t len)
+{
+	static const char *const what[] = { "", "send", "receive", "stdin",
+	    "stdout", "idle" };
+	unsigned long long lost = res->unacked + (carry ? 0 : res->unsent);
+	unsigned long long took = res->sent + res->unacked + res->unsent;
+	int n;
+
+	if (res->where == RELAY_IDLE)
+		n = snprintf(buf, len, "idle timeout");
+	else
+		n = snprintf(buf, len, "%s: %s", what[res->where],
+		    strerror(res->err));
+	if (lost > 0 && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "; %llu of %llu bytes read from "
+		    "stdin not delivered", lost, took);
+	return buf;
 }
