@@ -92,102 +92,150 @@ start_attempt(const struct addrinfo *ai, const struct source *src, int *done)
 	return -1;
 }
 
+/* Close attempt i; the last one takes its place. */
+static void
+drop_attempt(struct hconn *h, size_t i)
+{
+	close(h->p[i].fd);
+	h->p[i] = h->p[--h->nfd];
+}
+
+int
+hconn_start(struct hconn *h, struct addrinfo *res, const struct source *src,
+    long long timeout_ms)
+{
+	size_t n;
+
+	*h = (struct hconn){ .src = src, .fd = -1 };
+	if ((h->addrs = order_addrs(res, &n)) == NULL)
+		return -1;
+	if ((h->p = calloc(n, sizeof(*h->p))) == NULL) {
+		free(h->addrs);
+		h->addrs = NULL;
+		return -1;
+	}
+	h->n = n;
+	h->started = now_ms();
+	h->deadline = timeout_ms > 0 ? h->started + timeout_ms : -1;
+	return 0;
+}
+
 /*
- * Wait for the attempts in p, closing the ones that fail. Returns the first
- * that connected, -1 if none did yet, -2 if poll itself failed.
+ * Look at every attempt without waiting: the first connected one wins;
+ * the failed are closed, and a failure lets the next address start at
+ * once. From the end, so that the one drop_attempt moves was seen.
  */
-static int
-poll_attempts(struct pollfd *p, size_t *np, long long wait, int *err)
+static void
+check_attempts(struct hconn *h)
 {
 	socklen_t len;
 	size_t i;
-	int e, fd;
+	int e;
 
-	if (poll(p, *np, wait > INT32_MAX ? -1 : (int)wait) < 0) {
-		if (errno == EINTR)
-			return -1;
-		note_err(err, errno);
-		return -2;
+	if (h->nfd == 0 || poll(h->p, h->nfd, 0) <= 0)
+		return;
+	for (i = h->nfd; i-- > 0; ) {
+		if (h->p[i].revents == 0)
+			continue;
+		len = sizeof(e);
+		if (getsockopt(h->p[i].fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+			e = errno;
+		if (e == 0 && h->fd < 0) {
+			h->fd = h->p[i].fd;
+			h->p[i] = h->p[--h->nfd];
+		} else if (e != 0) {
+			note_err(&h->err, e);
+			drop_attempt(h, i);
+			h->next_at = 0;
+		}
 	}
-	for (i = 0; i < *np; ) {
-		if (p[i].revents == 0) {
-			i++;
+}
+
+int
+hconn_step(struct hconn *h)
+{
+	long long t;
+	int fd, done;
+
+	check_attempts(h);
+	t = now_ms();
+	/* The next attempt: when its time came or nothing is in progress. */
+	while (h->fd < 0 && h->next < h->n && (h->nfd == 0 ||
+	    t >= h->next_at)) {
+		fd = start_attempt(h->addrs[h->next++], h->src, &done);
+		if (fd < 0) {
+			note_err(&h->err, errno);
 			continue;
 		}
-		len = sizeof(e);
-		if (getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
-			e = errno;
-		if (e == 0) {
-			fd = p[i].fd;
-			p[i] = p[--*np];
-			return fd;
+		if (done) {
+			h->fd = fd;
+			break;
 		}
-		note_err(err, e);
-		close(p[i].fd);
-		p[i] = p[--*np];
+		h->p[h->nfd++] = (struct pollfd){ .fd = fd, .events = POLLOUT };
+		h->next_at = t + ATTEMPT_DELAY_MS;
 	}
-	return -1;
+	if (h->fd >= 0) {
+		while (h->nfd > 0)
+			drop_attempt(h, h->nfd - 1);
+		return 1;
+	}
+	if (h->nfd == 0 || (h->deadline >= 0 && t >= h->deadline)) {
+		if (h->nfd)
+			h->err = ETIMEDOUT;	/* -w cut it short */
+		while (h->nfd > 0)
+			drop_attempt(h, h->nfd - 1);
+		errno = h->err ? h->err : ETIMEDOUT;
+		return -1;
+	}
+	return 0;
+}
+
+long long
+hconn_wake(const struct hconn *h)
+{
+	long long at = h->next < h->n ? h->next_at : -1;
+
+	if (h->deadline >= 0 && (at < 0 || h->deadline < at))
+		at = h->deadline;
+	return at;
+}
+
+void
+hconn_free(struct hconn *h)
+{
+	while (h->nfd > 0)
+		drop_attempt(h, h->nfd - 1);
+	free(h->p);
+	free(h->addrs);
+	h->p = NULL;
+	h->addrs = NULL;
 }
 
 int
 connect_any(struct addrinfo *res, const struct source *src,
     long long timeout_ms)
 {
-	struct addrinfo **addrs;
-	struct pollfd *p;
-	size_t n, next = 0, np = 0, failed;
-	long long t, next_at = 0, wait;
-	long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
-	int fd = -1, err = 0, done;
+	struct hconn h;
+	long long at, wait;
+	int rc, fd;
 
-	if ((addrs = order_addrs(res, &n)) == NULL)
+	if (hconn_start(&h, res, src, timeout_ms) < 0)
 		return -1;
-	if ((p = calloc(n, sizeof(*p))) == NULL) {
-		free(addrs);
-		return -1;
-	}
-	while (fd < 0) {
-		t = now_ms();
-		/* The next attempt: when its time came or nothing is left. */
-		while (next < n && (np == 0 || t >= next_at)) {
-			fd = start_attempt(addrs[next++], src, &done);
-			if (fd >= 0 && done)
-				break;
-			if (fd < 0) {
-				note_err(&err, errno);
-				continue;
-			}
-			p[np].fd = fd;
-			p[np++].events = POLLOUT;
-			fd = -1;
-			next_at = t + ATTEMPT_DELAY_MS;
+	while ((rc = hconn_step(&h)) == 0) {
+		wait = -1;
+		if ((at = hconn_wake(&h)) >= 0)
+			wait = at > now_ms() ? at - now_ms() : 0;
+		if (poll(h.p, h.nfd, wait > INT32_MAX ? -1 : (int)wait) < 0 &&
+		    errno != EINTR) {
+			note_err(&h.err, errno);
 			break;
 		}
-		if (fd >= 0)
-			break;
-		if (np == 0 || (deadline >= 0 && t >= deadline)) {
-			if (np)
-				err = ETIMEDOUT;	/* -w cut it short */
-			break;
-		}
-		wait = next < n ? next_at - t : -1;
-		if (deadline >= 0 && (wait < 0 || deadline - t < wait))
-			wait = deadline - t;
-		failed = np;
-		if ((fd = poll_attempts(p, &np, wait, &err)) == -2)
-			break;
-		/* A failure lets the next address start at once. */
-		if (fd < 0 && np < failed)
-			next_at = 0;
 	}
-	if (fd < 0)
-		fd = -1;
-	while (np > 0)
-		close(p[--np].fd);
-	free(p);
-	free(addrs);
+	fd = rc == 1 ? h.fd : -1;
+	rc = rc == 1 ? 0 : h.err ? h.err : errno;
+	hconn_free(&h);
 	if (fd < 0) {
-		errno = err ? err : ETIMEDOUT;
+		errno = rc ? rc : ETIMEDOUT;
 		return -1;
 	}
 	/* The caller and the programs it runs expect a blocking socket. */

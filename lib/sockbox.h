@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -137,11 +138,42 @@ int peer_addr(int fd, struct sockaddr_storage *ss);
 /* ---- lib/connect.c: connecting a client (Happy Eyeballs, RFC 8305) ---- */
 
 /*
- * Connect to one of res's addresses, bound to src if given: attempts start
- * 250 ms apart (at once after a failure), address families interleaved;
- * the first to connect wins, the others are closed. timeout_ms > 0 bounds
- * the whole. Returns a connected blocking socket, or -1 with errno set to
- * the most telling failure (ETIMEDOUT when time ran out).
+ * A connection being made without blocking, Happy Eyeballs style: attempts
+ * start 250 ms apart (at once after a failure), address families
+ * interleaved; the first to connect wins, the others are closed.
+ */
+struct hconn {
+	struct addrinfo **addrs;	/* in the order to try */
+	size_t n, next;			/* how many; the next to start */
+	struct pollfd *p;		/* attempts in progress (POLLOUT) */
+	size_t nfd;
+	const struct source *src;
+	long long started, next_at, deadline;	/* ms; deadline -1: none */
+	int err;			/* the most telling failure so far */
+	int fd;				/* the connected socket, or -1 */
+};
+
+/*
+ * Set h up to connect to one of res's addresses (res must outlive h),
+ * bound to src if given; timeout_ms > 0 bounds the whole. Nothing starts
+ * before hconn_step. 0, or -1 (out of memory).
+ */
+int hconn_start(struct hconn *h, struct addrinfo *res,
+    const struct source *src, long long timeout_ms);
+/*
+ * Move h on without waiting: look at the attempts, start the next one when
+ * it is due. 1: connected, h->fd is the socket (non-blocking, the caller's
+ * to close); 0: wait on h->p[0..nfd) until hconn_wake(), then step again;
+ * -1: failed, errno the most telling failure (ETIMEDOUT when time ran out).
+ */
+int hconn_step(struct hconn *h);
+/* When h must be stepped again even if no attempt moved (ms), or -1. */
+long long hconn_wake(const struct hconn *h);
+/* Close the attempts still in progress (not h->fd) and free h. */
+void hconn_free(struct hconn *h);
+/*
+ * hconn's connect, blocking: a connected blocking socket, or -1 with errno
+ * set.
  */
 int connect_any(struct addrinfo *res, const struct source *src,
     long long timeout_ms);
