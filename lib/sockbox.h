@@ -6,6 +6,7 @@
 #define SOCKBOX_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <getopt.h>
 #include <netdb.h>
@@ -339,6 +340,14 @@ int host_by_name(const char *name, int af, struct hostrec *hr);
 int host_by_addr(const struct sockaddr *sa, struct hostrec *hr);
 /* Release hr's buffer; hr may be used again. */
 void free_hostrec(struct hostrec *hr);
+
+/* ---- lib/json.c: JSON output ---- */
+
+/*
+ * s as a JSON string, quotes included, escaped as Python's json.dumps
+ * does; bytes that are not UTF-8 become U+FFFD.
+ */
+void put_json(FILE *f, const char *s);
 
 /* ---- lib/dgram.c: datagram limits and socket buffers ---- */
 
