@@ -461,7 +461,7 @@ submit_file(const char *path)
 static void
 parse_options(int argc, char **argv, const char **file, size_t *parallel)
 {
-	int ch, family;
+	int ch;
 
 	opt.family = AF_UNSPEC;
 	while ((ch = next_opt(argc, argv, "146f:jlP:", NULL,
@@ -472,10 +472,7 @@ parse_options(int argc, char **argv, const char **file, size_t *parallel)
 			break;
 		case '4':
 		case '6':
-			family = ch == '4' ? AF_INET : AF_INET6;
-			if (opt.family != AF_UNSPEC && opt.family != family)
-				die_usage("-4 and -6 conflict");
-			opt.family = family;
+			xset_family(&opt.family, ch);
 			break;
 		case 'f':
 			*file = optarg;

@@ -148,7 +148,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		switch (ch) {
 		case '4':
 		case '6':
-			o->family = ch == '4' ? AF_INET : AF_INET6;
+			xset_family(&o->family, ch);
 			break;
 		case 'i':
 			o->idle_ms = parse_duration(optarg);

@@ -51,6 +51,11 @@ int next_opt(int argc, char **argv, const char *optstring,
     const struct option *longopts, const char *usage);
 /* Exit 2 unless the operands after optind number min to max (-1: any). */
 void need_operands(int argc, char **argv, int min, int max);
+/*
+ * Option ch ('4' or '6') into *family (AF_UNSPEC until then); exit 2 if
+ * the other one was given: every applet's -4 and -6 go through here.
+ */
+void xset_family(int *family, int ch);
 
 /* ---- lib/parse.c: strict parsers for operands and option arguments ---- */
 
