@@ -420,6 +420,7 @@ submit_file(const char *path)
 {
 	FILE *in = stdin;
 	const char *bad;
+	char err[1024];
 	struct stat st;
 	char *line = NULL, *s, *e;
 	size_t cap = 0;
@@ -444,6 +445,8 @@ submit_file(const char *path)
 			*--e = '\0';
 		if (*s == '\0' || *s == '#')
 			continue;
+		if (bad == NULL && check_host(s, err, sizeof(err)) < 0)
+			bad = "invalid address";
 		if ((s = strdup(s)) == NULL)
 			die_errno(EXIT_FAIL, "%s", path);
 		rc |= submit(s, bad);
@@ -518,9 +521,11 @@ resolve_main(int argc, char **argv)
 
 	parse_options(argc, argv, &file, &parallel);
 	need_operands(argc, argv, file ? 0 : 1, -1);
-	for (j = optind; j < argc; j++)
+	for (j = optind; j < argc; j++) {
 		if (argv[j][0] == '\0')
 			die_usage("invalid host name ''");
+		xcheck_host(argv[j]);
+	}
 	opt.tagged = file != NULL || argc - optind > 1;
 	if (!opt.tagged)
 		return resolve_one(argv[optind]);

@@ -92,7 +92,20 @@ int is_numeric_addr(const char *s);
  */
 int parse_addr(const char *s, int family, struct sockaddr_storage *ss,
     socklen_t *len);
-/* Exit 2 if host is a numeric address outside family (from -4/-6). */
+/*
+ * 0 if host may be looked up or used: a valid IPv4 or IPv6 address, or a
+ * name. -1 with "invalid address 'HOST'" in err if it looks like an
+ * address but is none: it has a colon and is not IPv6 ("::g"), or is all
+ * digits and dots and not a dotted quad ("1.2.3.4.5", "256.1.1.1", "127.1").
+ * Brackets ("[::1]") are allowed; the address inside is checked.
+ */
+int check_host(const char *host, char *err, size_t errlen);
+/* check_host or die_usage("%s", err): what main() calls. */
+void xcheck_host(const char *host);
+/*
+ * Exit 2 unless host passes xcheck_host and, if numeric, is of family
+ * (from -4/-6): the checks every HOST operand gets before any lookup.
+ */
 void check_family(const char *host, int family);
 /* Port of an AF_INET/AF_INET6 address, in host order. */
 int addr_port(const struct sockaddr *sa);
