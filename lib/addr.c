@@ -28,8 +28,9 @@ unbracket(char *s)
 int
 is_wildcard(const char *host)
 {
+	/* Not "0.0.0.0": that is an IPv4 address, and means IPv4 only. */
 	return *host == '\0' || strcmp(host, "*") == 0 ||
-	    strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+	    strcmp(host, "::") == 0;
 }
 
 int

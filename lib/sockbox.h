@@ -82,7 +82,10 @@ long long now_ms(void);
  * brackets do not match.
  */
 char *unbracket(char *s);
-/* Whether a server HOST means every address: "", "*", "0.0.0.0", "::". */
+/*
+ * Whether a server HOST means every address of both families: "", "*",
+ * "::". "0.0.0.0" is not one: it means every IPv4 address only.
+ */
 int is_wildcard(const char *host);
 /* Whether s is a numeric IPv4 or IPv6 address (brackets not allowed). */
 int is_numeric_addr(const char *s);
