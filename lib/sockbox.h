@@ -181,7 +181,11 @@ struct acl {
 	int n, any_allow;
 };
 
-/* Add "ADDR[/BITS]" as an allow or deny rule; -1 if it is not a prefix. */
+/*
+ * Add "ADDR[/BITS]" as an allow or deny rule; -1 if it is not a prefix.
+ * IPv4-mapped IPv6 ("::ffff:10.0.0.0/104") is the IPv4 rule it maps
+ * (10.0.0.0/8); shorter than /96 it is not a prefix.
+ */
 int acl_add(struct acl *acl, const char *cidr, int allow);
 /*
  * Whether sa may connect: the most specific matching rule decides (deny on
