@@ -45,7 +45,9 @@ parse_ports(const char *s, int scan, int *lo, int *hi)
 	const char *dash = strchr(s, '-');
 	size_t n;
 
-	if (!scan || dash == NULL || *s < '0' || *s > '9') {
+	/* A range starts with a number; "3com-tsmux" may be a service. */
+	if (!scan || dash == NULL || dash == s ||
+	    strspn(s, "0123456789") != (size_t)(dash - s)) {
 		*lo = *hi = parse_port(s, "tcp");
 		return 0;
 	}

@@ -65,8 +65,9 @@ unsigned long long parse_uint(const char *s, unsigned long long min,
 /* Seconds with optional decimals ("0.25", "3"), as milliseconds, or exit 2. */
 long long parse_duration(const char *s);
 /*
- * A port: decimal 0-65535 or a service name known for proto ("tcp", "udp"
- * or NULL for any). Anything else dies "invalid port 'S'" (exit 2).
+ * A port: all digits and 0-65535, or else a service name known for proto
+ * ("tcp", "udp" or NULL for any; "9pfs" is a name). Anything else dies
+ * "invalid port 'S'" (exit 2).
  */
 int parse_port(const char *s, const char *proto);
 /* Milliseconds of the monotonic clock, what durations are counted in. */
