@@ -102,7 +102,7 @@ scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
 		set_port(res, port);
 		if ((fd = connect_any(res, &o->src, o->wait_ms)) < 0) {
 			if (o->verbose || !range)
-				warn_errno("%s port %d", host, port);
+				warn_errno("%s port %d: connect", host, port);
 			continue;
 		}
 		if (o->verbose)
@@ -212,7 +212,7 @@ tcpconnect_main(int argc, char **argv)
 		return err;
 	}
 	if ((fd = connect_any(res, &o.src, o.wait_ms)) < 0)
-		die_errno(EXIT_FAIL, "%s port %d", host, lo);
+		die_errno(EXIT_FAIL, "%s port %d: connect", host, lo);
 	freeaddrinfo(res);
 	if (o.verbose)
 		say_connected(fd);

@@ -138,7 +138,9 @@ int resolve_host(const char *host, int port, int family, int socktype,
 /*
  * socket(2) for ai's family and type, close-on-exec (and non-blocking if
  * nonblock), bound to src if src names an address or port. -1 with errno
- * set: EAFNOSUPPORT when src's address is of another family.
+ * set: EAFNOSUPPORT when src's address is of another family. A failed
+ * bind is the source's fault, not ai's: it dies "bind ADDR:PORT: reason"
+ * (exit 1), for clients only.
  */
 int socket_for(const struct addrinfo *ai, const struct source *src,
     int nonblock);
