@@ -56,6 +56,18 @@ except (ConnectionResetError, socket.timeout):
     print("denied")' "$1" "$2" "$PORT" "${@:3}"
 }
 
+# serves APPLET HOST LISTEN V4 V6: an echo server on HOST announces
+# "listening on LISTEN:PORT", and IPv4 and IPv6 clients probe V4 and V6.
+serves() {
+	start_server "$1" --echo "$2" 0
+	grep -qxF "$1: listening on $3:$PORT" "$BATS_TEST_TMPDIR/server.err"
+	run -0 probe "$1" 127.0.0.1
+	[ "$output" = "$4" ]
+	run -0 probe "$1" ::1
+	[ "$output" = "$5" ]
+	stop_server
+}
+
 need_ipv6() {
 	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \
 		2>/dev/null || skip "no IPv6 on loopback"
@@ -154,21 +166,9 @@ malformed_then_known() {
 	need_ipv6
 	local a h
 	for a in tcpserve udpserve; do
-		start_server "$a" --echo 0.0.0.0 0
-		grep -qx "$a: listening on 0.0.0.0:$PORT" "$BATS_TEST_TMPDIR/server.err"
-		run -0 probe "$a" 127.0.0.1
-		[ "$output" = answered ]
-		run -0 probe "$a" ::1
-		[ "$output" = refused ]
-		stop_server
+		serves "$a" 0.0.0.0 0.0.0.0 answered refused
 		for h in '' '*' '::' '[::]'; do
-			start_server "$a" --echo "$h" 0
-			grep -qx "$a: listening on \[::\]:$PORT" "$BATS_TEST_TMPDIR/server.err"
-			run -0 probe "$a" 127.0.0.1
-			[ "$output" = answered ]
-			run -0 probe "$a" ::1
-			[ "$output" = answered ]
-			stop_server
+			serves "$a" "$h" '[::]' answered answered
 		done
 		run -2 --separate-stderr sb "$a" -6 0.0.0.0 0
 		usage_line "$a" "'0.0.0.0' is not an IPv6 address"
