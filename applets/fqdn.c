@@ -103,6 +103,8 @@ fqdn_main(int argc, char **argv)
 	snprintf(name, sizeof(name), "%s", s);
 	for (e = name + strlen(name); e > name && is_py_space(e[-1]);)
 		*--e = '\0';
+	/* Python looks it up and gives it back; a typo is better told. */
+	xcheck_host(name);
 	if (*name == '\0' || strcmp(name, "0.0.0.0") == 0 ||
 	    strcmp(name, "::") == 0) {
 		if (gethostname(name, sizeof(name) - 1) < 0)

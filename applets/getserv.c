@@ -2,7 +2,6 @@
  * getserv: map service names to port numbers and back, as Python's
  * getservbyname and getservbyport do (services(5) through the C library).
  */
-#include <ctype.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +67,8 @@ lookup(const char *operand, const char *proto, int lines, int dry_run)
 			die_usage("'%s' conflicts with -p %s", operand, proto);
 		proto = check_proto(slash + 1);
 	}
-	by_port = isdigit((unsigned char)*arg);
+	/* RFC 6335: a name may start with a digit ("9pfs"), not be all. */
+	by_port = *arg != '\0' && arg[strspn(arg, "0123456789")] == '\0';
 	if (by_port)
 		port = (int)parse_uint(arg, 0, 65535, "port");
 	else if (*arg == '\0')

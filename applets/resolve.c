@@ -371,6 +371,7 @@ submit_file(const char *path)
 {
 	FILE *in = stdin;
 	const char *bad;
+	char err[1024];
 	struct stat st;
 	char *line = NULL, *s, *e;
 	size_t cap = 0;
@@ -395,6 +396,8 @@ submit_file(const char *path)
 			*--e = '\0';
 		if (*s == '\0' || *s == '#')
 			continue;
+		if (bad == NULL && check_host(s, err, sizeof(err)) < 0)
+			bad = "invalid address";
 		if ((s = strdup(s)) == NULL)
 			die_errno(EXIT_FAIL, "%s", path);
 		rc |= submit(s, bad);
@@ -412,7 +415,7 @@ submit_file(const char *path)
 static void
 parse_options(int argc, char **argv, const char **file, size_t *parallel)
 {
-	int ch, family;
+	int ch;
 
 	opt.family = AF_UNSPEC;
 	while ((ch = next_opt(argc, argv, "146f:jlP:", NULL,
@@ -423,10 +426,7 @@ parse_options(int argc, char **argv, const char **file, size_t *parallel)
 			break;
 		case '4':
 		case '6':
-			family = ch == '4' ? AF_INET : AF_INET6;
-			if (opt.family != AF_UNSPEC && opt.family != family)
-				die_usage("-4 and -6 conflict");
-			opt.family = family;
+			xset_family(&opt.family, ch);
 			break;
 		case 'f':
 			*file = optarg;
@@ -472,9 +472,11 @@ resolve_main(int argc, char **argv)
 
 	parse_options(argc, argv, &file, &parallel);
 	need_operands(argc, argv, file ? 0 : 1, -1);
-	for (j = optind; j < argc; j++)
+	for (j = optind; j < argc; j++) {
 		if (argv[j][0] == '\0')
 			die_usage("invalid host name ''");
+		xcheck_host(argv[j]);
+	}
 	opt.tagged = file != NULL || argc - optind > 1;
 	if (!opt.tagged)
 		return resolve_one(argv[optind]);

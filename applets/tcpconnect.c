@@ -47,7 +47,9 @@ parse_ports(const char *s, int scan, int *lo, int *hi)
 	const char *dash = strchr(s, '-');
 	size_t n;
 
-	if (!scan || dash == NULL || *s < '0' || *s > '9') {
+	/* A range starts with a number; "3com-tsmux" may be a service. */
+	if (!scan || dash == NULL || dash == s ||
+	    strspn(s, "0123456789") != (size_t)(dash - s)) {
 		*lo = *hi = parse_port(s, "tcp");
 		return 0;
 	}
@@ -102,7 +104,7 @@ scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
 		set_port(res, port);
 		if ((fd = connect_any(res, &o->src, o->wait_ms)) < 0) {
 			if (o->verbose || !range)
-				warn_errno("%s port %d", host, port);
+				warn_errno("%s port %d: connect", host, port);
 			continue;
 		}
 		if (o->verbose)
@@ -183,7 +185,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		switch (ch) {
 		case '4':
 		case '6':
-			o->family = ch == '4' ? AF_INET : AF_INET6;
+			xset_family(&o->family, ch);
 			break;
 		case 'i':
 			o->idle_ms = parse_duration(optarg);
@@ -250,7 +252,7 @@ tcpconnect_main(int argc, char **argv)
 		return err;
 	}
 	if ((fd = connect_any(res, &o.src, o.wait_ms)) < 0)
-		die_errno(EXIT_FAIL, "%s port %d", host, lo);
+		die_errno(EXIT_FAIL, "%s port %d: connect", host, lo);
 	freeaddrinfo(res);
 	if (o.verbose)
 		say_connected(fd);

@@ -924,9 +924,7 @@ parse_options(int argc, char **argv, struct server *s)
 		switch (ch) {
 		case '4':
 		case '6':
-			if (s->family != AF_UNSPEC)
-				die_usage("-4 and -6 exclude each other");
-			s->family = ch == '4' ? AF_INET : AF_INET6;
+			xset_family(&s->family, ch);
 			break;
 		case 'v': s->verbose = 1; break;
 		case 'q': s->quiet = 1; break;

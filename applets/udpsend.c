@@ -421,10 +421,10 @@ udpsend_main(int argc, char **argv)
 	    udpsend_usage)) != -1) {
 		switch (ch) {
 		case '4':
-			family = AF_INET;
+			xset_family(&family, ch);
 			break;
 		case '6':
-			family = AF_INET6;
+			xset_family(&family, ch);
 			break;
 		case '0':
 			whole = 1;

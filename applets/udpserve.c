@@ -583,10 +583,10 @@ udpserve_main(int argc, char **argv)
 	    udpserve_usage)) != -1) {
 		switch (ch) {
 		case '4':
-			family = AF_INET;
+			xset_family(&family, ch);
 			break;
 		case '6':
-			family = AF_INET6;
+			xset_family(&family, ch);
 			break;
 		case 'a':
 		case 'd':

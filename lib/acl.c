@@ -46,7 +46,7 @@ acl_add(struct acl *acl, const char *cidr, int allow)
 	const char *slash = strchr(cidr, '/');
 	size_t n = slash ? (size_t)(slash - cidr) : strlen(cidr);
 	socklen_t len;
-	int max, bits = 0;
+	int max, mapped, bits = 0;
 
 	if (n >= sizeof(addr))
 		return -1;
@@ -56,7 +56,13 @@ acl_add(struct acl *acl, const char *cidr, int allow)
 	    parse_addr(a, AF_UNSPEC, &ss, &len) < 0)
 		return -1;
 	r.family = addr_bytes((struct sockaddr *)&ss, r.addr);
-	max = r.family == AF_INET ? 32 : 128;
+	/*
+	 * ::ffff:a.b.c.d/N is the IPv4 rule a.b.c.d/(N - 96); shorter than
+	 * /96 it would reach past the mapped range into plain IPv6, which is
+	 * surely not what was meant.
+	 */
+	mapped = ss.ss_family == AF_INET6 && r.family == AF_INET ? 96 : 0;
+	max = mapped + (r.family == AF_INET ? 32 : 128);
 	if (slash) {
 		const char *p = slash + 1;
 
@@ -67,12 +73,12 @@ acl_add(struct acl *acl, const char *cidr, int allow)
 				return -1;
 			bits = bits * 10 + (*p - '0');
 		}
-		if (bits > max)
+		if (bits > max || bits < mapped)
 			return -1;
 	} else {
 		bits = max;
 	}
-	r.prefix = bits;
+	r.prefix = bits - mapped;
 	if ((grown = realloc(acl->rules, (acl->n + 1) * sizeof(r))) == NULL)
 		return -1;
 	acl->rules = grown;

@@ -10,6 +10,8 @@
 #include <netinet/in.h>
 #include "sockbox.h"
 
+#define DIGITS_DOTS "0123456789."
+
 char *
 unbracket(char *s)
 {
@@ -26,8 +28,9 @@ unbracket(char *s)
 int
 is_wildcard(const char *host)
 {
+	/* Not "0.0.0.0": that is an IPv4 address, and means IPv4 only. */
 	return *host == '\0' || strcmp(host, "*") == 0 ||
-	    strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+	    strcmp(host, "::") == 0;
 }
 
 int
@@ -122,12 +125,54 @@ gai_msg(int err)
 	return gai_strerror(err);
 }
 
+int
+check_host(const char *host, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct in_addr in;
+	char buf[ADDRPORT_LEN];
+	size_t n = strlen(host);
+	socklen_t len;
+
+	/* "[::1]": the address inside is what counts (and is named). */
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' &&
+	    n - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, n - 2);
+		buf[n - 2] = '\0';
+		host = buf;
+	}
+	/*
+	 * No name has a colon, and none is all digits and dots (RFC 1123,
+	 * 2.1): such a HOST was meant as an address, and a typo in one must
+	 * not become a DNS query, nor inet_aton's "127.1" or octal "010.1".
+	 */
+	if (strchr(host, ':') != NULL) {
+		if (parse_addr(host, AF_INET6, &ss, &len) == 0)
+			return 0;
+	} else if (*host == '\0' || host[strspn(host, DIGITS_DOTS)] != '\0' ||
+	    inet_pton(AF_INET, host, &in) == 1) {
+		return 0;
+	}
+	snprintf(err, errlen, "invalid address '%s'", host);
+	return -1;
+}
+
+void
+xcheck_host(const char *host)
+{
+	char err[1024];		/* all that one diagnostic holds */
+
+	if (check_host(host, err, sizeof(err)) < 0)
+		die_usage("%s", err);
+}
+
 void
 check_family(const char *host, int family)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 
+	xcheck_host(host);
 	if (family != AF_UNSPEC && is_numeric_addr(host) &&
 	    parse_addr(host, family, &ss, &len) < 0)
 		die_usage("'%s' is not an %s address", host,

@@ -142,3 +142,13 @@ need_operands(int argc, char **argv, int min, int max)
 	if (max >= 0 && n > max)
 		die_usage("extra operand '%s'", argv[optind + max]);
 }
+
+void
+xset_family(int *family, int ch)
+{
+	int f = ch == '4' ? AF_INET : AF_INET6;
+
+	if (*family != AF_UNSPEC && *family != f)
+		die_usage("-4 and -6 exclude each other");
+	*family = f;
+}

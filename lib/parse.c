@@ -75,10 +75,14 @@ parse_port(const char *s, const char *proto)
 	unsigned long long v;
 	struct servent *se;
 
-	if (scan_uint(s, 65535, &v) == 0)
-		return (int)v;
-	if (isalpha((unsigned char)*s) && (se = getservbyname(s, proto)))
+	/* All digits is a number, strictly; anything else may be a name. */
+	if (s[strspn(s, "0123456789")] == '\0') {
+		if (scan_uint(s, 65535, &v) == 0)
+			return (int)v;
+	} else if ((se = getservbyname(s, proto)) != NULL) {
+		/* RFC 6335 names may start with a digit: "9pfs". */
 		return ntohs((uint16_t)se->s_port);
+	}
 	die_usage("invalid port '%s'", s);
 }
 

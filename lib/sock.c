@@ -30,8 +30,9 @@ int
 socket_for(const struct addrinfo *ai, const struct source *src, int nonblock)
 {
 	struct sockaddr_storage ss;
+	char where[ADDRPORT_LEN];
 	socklen_t len;
-	int fd, one = 1, saved;
+	int fd, one = 1;
 
 	memset(&ss, 0, sizeof(ss));
 	len = ai->ai_addrlen;
@@ -52,12 +53,13 @@ socket_for(const struct addrinfo *ai, const struct source *src, int nonblock)
 	/* A fixed source port is often reused right after a previous run. */
 	if (src->port)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	/*
+	 * The user's -s/-p, not this peer address, failed: no other address
+	 * would fare better, and "refused" must not hide "in use".
+	 */
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		die_errno(EXIT_FAIL, "bind %s", fmt_addrport(
+		    (struct sockaddr *)&ss, where, sizeof(where)));
 	return fd;
 }
 

@@ -53,6 +53,11 @@ int next_opt(int argc, char **argv, const char *optstring,
     const struct option *longopts, const char *usage);
 /* Exit 2 unless the operands after optind number min to max (-1: any). */
 void need_operands(int argc, char **argv, int min, int max);
+/*
+ * Option ch ('4' or '6') into *family (AF_UNSPEC until then); exit 2 if
+ * the other one was given: every applet's -4 and -6 go through here.
+ */
+void xset_family(int *family, int ch);
 
 /* ---- lib/parse.c: strict parsers for operands and option arguments ---- */
 
@@ -62,8 +67,9 @@ unsigned long long parse_uint(const char *s, unsigned long long min,
 /* Seconds with optional decimals ("0.25", "3"), as milliseconds, or exit 2. */
 long long parse_duration(const char *s);
 /*
- * A port: decimal 0-65535 or a service name known for proto ("tcp", "udp"
- * or NULL for any). Anything else dies "invalid port 'S'" (exit 2).
+ * A port: all digits and 0-65535, or else a service name known for proto
+ * ("tcp", "udp" or NULL for any; "9pfs" is a name). Anything else dies
+ * "invalid port 'S'" (exit 2).
  */
 int parse_port(const char *s, const char *proto);
 /* Milliseconds of the monotonic clock, what durations are counted in. */
@@ -79,7 +85,10 @@ long long now_ms(void);
  * brackets do not match.
  */
 char *unbracket(char *s);
-/* Whether a server HOST means every address: "", "*", "0.0.0.0", "::". */
+/*
+ * Whether a server HOST means every address of both families: "", "*",
+ * "::". "0.0.0.0" is not one: it means every IPv4 address only.
+ */
 int is_wildcard(const char *host);
 /* Whether s is a numeric IPv4 or IPv6 address (brackets not allowed). */
 int is_numeric_addr(const char *s);
@@ -89,7 +98,20 @@ int is_numeric_addr(const char *s);
  */
 int parse_addr(const char *s, int family, struct sockaddr_storage *ss,
     socklen_t *len);
-/* Exit 2 if host is a numeric address outside family (from -4/-6). */
+/*
+ * 0 if host may be looked up or used: a valid IPv4 or IPv6 address, or a
+ * name. -1 with "invalid address 'HOST'" in err if it looks like an
+ * address but is none: it has a colon and is not IPv6 ("::g"), or is all
+ * digits and dots and not a dotted quad ("1.2.3.4.5", "256.1.1.1", "127.1").
+ * Brackets ("[::1]") are allowed; the address inside is checked.
+ */
+int check_host(const char *host, char *err, size_t errlen);
+/* check_host or die_usage("%s", err): what main() calls. */
+void xcheck_host(const char *host);
+/*
+ * Exit 2 unless host passes xcheck_host and, if numeric, is of family
+ * (from -4/-6): the checks every HOST operand gets before any lookup.
+ */
 void check_family(const char *host, int family);
 /* Port of an AF_INET/AF_INET6 address, in host order. */
 int addr_port(const struct sockaddr *sa);
@@ -118,7 +140,9 @@ int resolve_host(const char *host, int port, int family, int socktype,
 /*
  * socket(2) for ai's family and type, close-on-exec (and non-blocking if
  * nonblock), bound to src if src names an address or port. -1 with errno
- * set: EAFNOSUPPORT when src's address is of another family.
+ * set: EAFNOSUPPORT when src's address is of another family. A failed
+ * bind is the source's fault, not ai's: it dies "bind ADDR:PORT: reason"
+ * (exit 1), for clients only.
  */
 int socket_for(const struct addrinfo *ai, const struct source *src,
     int nonblock);
@@ -193,7 +217,11 @@ struct acl {
 	int n, any_allow;
 };
 
-/* Add "ADDR[/BITS]" as an allow or deny rule; -1 if it is not a prefix. */
+/*
+ * Add "ADDR[/BITS]" as an allow or deny rule; -1 if it is not a prefix.
+ * IPv4-mapped IPv6 ("::ffff:10.0.0.0/104") is the IPv4 rule it maps
+ * (10.0.0.0/8); shorter than /96 it is not a prefix.
+ */
 int acl_add(struct acl *acl, const char *cidr, int allow);
 /*
  * Whether sa may connect: the most specific matching rule decides (deny on

@@ -320,7 +320,7 @@ oracle_in_ns() {
 	run -2 --separate-stderr sb resolve -P 0 localhost
 	[ "$stderr" = "resolve: invalid number of parallel lookups '0'" ]
 	run -2 --separate-stderr sb resolve -4 -6 localhost
-	[ "$stderr" = "resolve: -4 and -6 conflict" ]
+	[ "$stderr" = "resolve: -4 and -6 exclude each other" ]
 }
 
 @test "-h prints the usage" {

@@ -180,7 +180,7 @@ sys.exit(p.wait() or (back != data))' "$SOCKBOX" "$PORT" "$T/rand"
 	start_peer refuse
 	run -1 --separate-stderr sb tcpconnect 127.0.0.1 "$PORT" </dev/null
 	[ -z "$output" ]
-	[ "$stderr" = "tcpconnect: 127.0.0.1 port $PORT: Connection refused" ]
+	[ "$stderr" = "tcpconnect: 127.0.0.1 port $PORT: connect: Connection refused" ]
 }
 
 @test "-w bounds a connect that gets no answer (full backlog)" {
@@ -188,7 +188,7 @@ sys.exit(p.wait() or (back != data))' "$SOCKBOX" "$PORT" "$T/rand"
 	run -1 --separate-stderr timeout 10 "$SOCKBOX" tcpconnect -w 0.5 127.0.0.1 "$PORT" </dev/null
 	[ -z "$output" ]
 	# glibc's strerror words it so, musl's "Operation timed out".
-	[[ "$stderr" =~ ^"tcpconnect: 127.0.0.1 port $PORT: "(Connection|Operation)" timed out"$ ]]
+	[[ "$stderr" =~ ^"tcpconnect: 127.0.0.1 port $PORT: connect: "(Connection|Operation)" timed out"$ ]]
 }
 
 @test "an unknown name: the resolver's message, exit 1" {
@@ -200,7 +200,7 @@ sys.exit(p.wait() or (back != data))' "$SOCKBOX" "$PORT" "$T/rand"
 	[[ "$stderr" =~ ^"tcpconnect: no-such-host.test port 80: "("Name or service not known"|"Name does not resolve")$ ]]
 	# The same server does answer for a name it knows.
 	run -1 --separate-stderr in_dns_ns "$T/records" sb tcpconnect known.test 1
-	[ "$stderr" = "tcpconnect: known.test port 1: Connection refused" ]
+	[ "$stderr" = "tcpconnect: known.test port 1: connect: Connection refused" ]
 }
 
 # multi_addr HOSTS-LINE...: a name "multi" with these /etc/hosts lines;
@@ -243,7 +243,7 @@ multi_addr() {
 	[ -z "$stderr" ]
 	run -1 --separate-stderr sb tcpconnect -z 127.0.0.1 $((PORT + 1))
 	[ -z "$output" ]
-	[ "$stderr" = "tcpconnect: 127.0.0.1 port $((PORT + 1)): Connection refused" ]
+	[ "$stderr" = "tcpconnect: 127.0.0.1 port $((PORT + 1)): connect: Connection refused" ]
 	run -0 --separate-stderr sb tcpconnect -z 127.0.0.1 "$PORT-$((PORT + 2))"
 	[ "$output" = "$(printf '127.0.0.1 %d open\n127.0.0.1 %d open' "$PORT" $((PORT + 2)))" ]
 	[ -z "$stderr" ]
@@ -251,7 +251,7 @@ multi_addr() {
 	run -0 --separate-stderr sb tcpconnect -vz 127.0.0.1 "$PORT-$((PORT + 2))"
 	[ "${#lines[@]}" -eq 2 ]
 	[ "${stderr_lines[0]}" = "tcpconnect: connected to 127.0.0.1:$PORT" ]
-	[ "${stderr_lines[1]}" = "tcpconnect: 127.0.0.1 port $((PORT + 1)): Connection refused" ]
+	[ "${stderr_lines[1]}" = "tcpconnect: 127.0.0.1 port $((PORT + 1)): connect: Connection refused" ]
 	[ "${stderr_lines[2]}" = "tcpconnect: connected to 127.0.0.1:$((PORT + 2))" ]
 	run -1 --separate-stderr sb tcpconnect -z 127.0.0.1 "$((PORT + 1))-$((PORT + 1))"
 	[ -z "$output" ]

@@ -535,7 +535,7 @@ print(closed(s))' "$PORT" "$SERVER_PID"
 }
 
 @test "a wildcard HOST listens dual-stack; -4 and -6 keep to one family" {
-	for host in '' '*' '::' '0.0.0.0'; do
+	for host in '' '*' '::'; do
 		start_server tcpserve --echo "$host" 0
 		grep -qx "tcpserve: listening on \[::\]:$PORT" "$BATS_TEST_TMPDIR/server.err"
 		for to in 127.0.0.1 ::1; do
