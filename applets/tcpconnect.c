@@ -5,36 +5,48 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
-#include "../lib/sockbox.h"
+#include "tcpconnect.h"
 
 const char tcpconnect_usage[] =
-"usage: tcpconnect [-46v] [-w SECS] [-i SECS] [-t SECS] [-s ADDR] [-p PORT]\n"
-"                  [-z] HOST PORT [PROG [ARGS...]]\n"
+"usage: tcpconnect [-46CdjNnvz] [-i SECS] [-p PORT] [-q SECS] [-s ADDR]\n"
+"                  [-t SECS] [-w SECS] [--send-only] [--wait SECS]\n"
+"                  [--interval SECS] [--parallel N] HOST PORT [PROG [ARGS...]]\n"
 "Connect to HOST on TCP PORT (every address, Happy Eyeballs), then copy\n"
 "stdin to the connection and the connection to stdout until both have\n"
 "ended; or run PROG with stdin and stdout on the connection.\n"
 "\n"
-"  -4, -6    IPv4 only, IPv6 only\n"
-"  -i SECS   idle timeout: no data either way for SECS ends it (exit 1)\n"
-"  -p PORT   local source port\n"
-"  -s ADDR   local source address\n"
-"  -t SECS   after the server's end, stop sending once stdin has been idle\n"
-"            for SECS (default 0.5; 0: until stdin ends)\n"
-"  -v        print 'tcpconnect: connected to ADDR:PORT' on stderr\n"
-"  -w SECS   give up connecting after SECS\n"
-"  -z        connect and close, no data; PORT may be a range LO-HI: print\n"
-"            'HOST PORT open' for each open port (with -v the reason for\n"
-"            each closed one on stderr); exit 0 if any was open\n";
+"  -4, -6           IPv4 only, IPv6 only\n"
+"  -C, --crlf       send each LF of stdin as CRLF\n"
+"  -d, --recv-only  do not read stdin; only copy the connection to stdout\n"
+"  -i SECS          idle timeout: no data either way for SECS ends it (exit 1)\n"
+"  -j               with -z: one JSON object per port, closed ones too\n"
+"  -N               accepted for nc: stdin's end always half-closes\n"
+"  -n               HOST is a numeric address; no name is looked up\n"
+"  -p PORT          local source port\n"
+"  -q SECS          after stdin's end, wait at most SECS for the server's\n"
+"  -s ADDR          local source address\n"
+"  -t SECS          after the server's end, stop sending once stdin has been\n"
+"                   idle for SECS (default 0.5; 0: until stdin ends)\n"
+"  -v               say where it connected; at the end, the bytes each way\n"
+"  -w SECS          give up connecting after SECS (each port with -z)\n"
+"  -z               connect and close, no data; PORT may be a range LO-HI:\n"
+"                   print 'HOST PORT open' for each open port (with -v the\n"
+"                   reason for each closed one on stderr); exit 0 if any was\n"
+"                   open\n"
+"  --interval SECS  with --wait: time between attempts (default 0.5)\n"
+"  --parallel N     with -z: probe N ports at once (default 100)\n"
+"  --send-only      copy stdin to the connection, drop what the server sends\n"
+"  --wait SECS      retry a refused or failed connect until SECS have passed\n"
+"                   (0: forever)\n";
 
-struct opts {
-	int family, verbose, scan;
-	long long wait_ms, idle_ms, linger_ms;
-	const char *idle_arg, *linger_arg;
-	struct source src;
-};
+#define DEFAULT_PARALLEL	100
+#define DEFAULT_INTERVAL_MS	500
+
+enum { OPT_SEND_ONLY = 256, OPT_WAIT, OPT_INTERVAL, OPT_PARALLEL };
 
 /*
  * Parse "LO-HI" (-z only) or one port into lo and hi, or exit 2. Returns
@@ -66,20 +78,6 @@ parse_ports(const char *s, int scan, int *lo, int *hi)
 }
 
 static void
-set_port(struct addrinfo *res, int port)
-{
-	struct addrinfo *ai;
-
-	for (ai = res; ai; ai = ai->ai_next)
-		if (ai->ai_family == AF_INET6)
-			((struct sockaddr_in6 *)ai->ai_addr)->sin6_port =
-			    htons(port);
-		else
-			((struct sockaddr_in *)ai->ai_addr)->sin_port =
-			    htons(port);
-}
-
-static void
 say_connected(int fd)
 {
 	struct sockaddr_storage ss;
@@ -88,33 +86,6 @@ say_connected(int fd)
 	if (peer_addr(fd, &ss) == 0)
 		warn_msg("connected to %s", fmt_addrport((struct sockaddr *)&ss,
 		    where, sizeof(where)));
-}
-
-/*
- * -z: try each port from lo to hi; 0 if any was open. Closed ports of a
- * range are only reported with -v.
- */
-static int
-scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
-    int range, const struct opts *o)
-{
-	int port, fd, rc = EXIT_FAIL;
-
-	for (port = lo; port <= hi; port++) {
-		set_port(res, port);
-		if ((fd = connect_any(res, &o->src, o->wait_ms)) < 0) {
-			if (o->verbose || !range)
-				warn_errno("%s port %d: connect", host, port);
-			continue;
-		}
-		if (o->verbose)
-			say_connected(fd);
-		close(fd);
-		printf("%s %d open\n", host, port);
-		fflush(stdout);
-		rc = EXIT_OK;
-	}
-	return ferror(stdout) ? EXIT_FAIL : rc;
 }
 
 /* Run argv on the connection and return its status as a shell would. */
@@ -157,10 +128,19 @@ relay_conn(const char *host, int port, int fd, const struct opts *o)
 	r.idle_ms = o->idle_ms;
 	if (o->linger_arg)
 		r.linger_ms = o->linger_ms;
+	if (o->quit_arg)
+		r.quit_ms = o->quit_ms;
+	r.recv_only = o->recv_only;
+	r.send_only = o->send_only;
+	r.crlf = o->crlf;
 	r.end_out = 1;
 	rc = relay_run(&r, fd, &res);
 	relay_free(&r);
 	close(fd);
+	if (o->verbose)
+		warn_msg("sent %llu bytes, received %llu bytes in %lld.%03lld s",
+		    res.sent + res.unacked, res.received, res.ms / 1000,
+		    res.ms % 1000);
 	if (rc == 0)
 		return EXIT_OK;
 	relay_msg(&res, 0, why, sizeof(why));
@@ -174,25 +154,123 @@ relay_conn(const char *host, int port, int fd, const struct opts *o)
 	return EXIT_FAIL;
 }
 
+/*
+ * Connect to host, retrying (name lookup included) every --interval until
+ * --wait runs out; without --wait, one try. Returns the socket, or exits 1
+ * with the last failure.
+ */
+static int
+connect_host(const char *host, int port, const struct opts *o)
+{
+	long long deadline = o->until_ms > 0 ? now_ms() + o->until_ms : -1;
+	long long t, bound;
+	struct timespec ts;
+	struct addrinfo *res;
+	int err, fd, gai;
+
+	for (;;) {
+		gai = err = resolve_host(host, port, o->family, SOCK_STREAM,
+		    &res);
+		if (gai == 0) {
+			bound = o->wait_ms;
+			t = now_ms();
+			/* An attempt never outlasts --wait. */
+			if (deadline >= 0 && (bound <= 0 || deadline - t < bound))
+				bound = deadline - t > 0 ? deadline - t : 1;
+			fd = connect_any(res, &o->src, bound);
+			err = errno;
+			freeaddrinfo(res);
+			if (fd >= 0)
+				return fd;
+		}
+		t = now_ms();
+		if (!o->until_arg || (deadline >= 0 &&
+		    t + o->interval_ms >= deadline)) {
+			if (gai != 0)
+				die_msg(EXIT_FAIL, "%s port %d: %s", host, port,
+				    gai_msg(err));
+			errno = err;
+			die_errno(EXIT_FAIL, "%s port %d: connect", host, port);
+		}
+		ts.tv_sec = o->interval_ms / 1000;
+		ts.tv_nsec = o->interval_ms % 1000 * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Exit 2 if any of the relay's options is set: they mean nothing there. */
+static void
+no_relay_opts(const struct opts *o, const char *where)
+{
+	const char *opt = o->idle_arg ? "-i" : o->linger_arg ? "-t" :
+	    o->quit_arg ? "-q" : o->recv_only ? "-d" : o->crlf ? "-C" :
+	    o->send_only ? "--send-only" : NULL;
+
+	if (opt)
+		die_usage("%s cannot be used with %s", opt, where);
+}
+
+/* Options that exclude each other, or need another; exits 2. */
+static void
+check_opts(int argc, const struct opts *o)
+{
+	if (argc - optind > 2 && o->scan)
+		die_usage("-z cannot be used with PROG");
+	if (argc - optind > 2)
+		no_relay_opts(o, "PROG");
+	if (o->scan)
+		no_relay_opts(o, "-z");
+	if (o->recv_only && o->send_only)
+		die_usage("-d and --send-only exclude each other");
+	if (o->json && !o->scan)
+		die_usage("-j needs -z");
+	if (o->parallel_arg && !o->scan)
+		die_usage("--parallel needs -z");
+	if (o->interval_arg && !o->until_arg)
+		die_usage("--interval needs --wait");
+}
+
 /* Options into o; exits 2 on bad ones. */
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
+	static const struct option longopts[] = {
+		{ "crlf", no_argument, NULL, 'C' },
+		{ "recv-only", no_argument, NULL, 'd' },
+		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "parallel", required_argument, NULL, OPT_PARALLEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int ch;
 
-	while ((ch = next_opt(argc, argv, "46i:p:s:t:vw:z", NULL,
+	while ((ch = next_opt(argc, argv, "46Cdi:jNnp:q:s:t:vw:z", longopts,
 	    tcpconnect_usage)) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
 			xset_family(&o->family, ch);
 			break;
+		case 'C': o->crlf = 1; break;
+		case 'd': o->recv_only = 1; break;
+		case 'j': o->json = 1; break;
+		case 'N': break;	/* the default */
+		case 'n': o->numeric = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'z': o->scan = 1; break;
+		case OPT_SEND_ONLY: o->send_only = 1; break;
 		case 'i':
 			o->idle_ms = parse_duration(optarg);
 			o->idle_arg = optarg;
 			break;
 		case 'p':
 			o->src.port = parse_port(optarg, "tcp");
+			break;
+		case 'q':
+			o->quit_ms = parse_duration(optarg);
+			o->quit_arg = optarg;
 			break;
 		case 's':
 			if (!is_numeric_addr(optarg))
@@ -204,23 +282,26 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->linger_ms = parse_duration(optarg);
 			o->linger_arg = optarg;
 			break;
-		case 'v':
-			o->verbose = 1;
-			break;
 		case 'w':
 			o->wait_ms = parse_duration(optarg);
 			break;
-		case 'z':
-			o->scan = 1;
+		case OPT_WAIT:
+			o->until_ms = parse_duration(optarg);
+			o->until_arg = optarg;
+			break;
+		case OPT_INTERVAL:
+			o->interval_ms = parse_duration(optarg);
+			o->interval_arg = optarg;
+			break;
+		case OPT_PARALLEL:
+			o->parallel = (unsigned)parse_uint(optarg, 1, 10000,
+			    "parallel count");
+			o->parallel_arg = optarg;
 			break;
 		}
 	}
 	need_operands(argc, argv, 2, -1);
-	if (argc - optind > 2 && (o->scan || o->idle_arg || o->linger_arg))
-		die_usage("-%c cannot be used with PROG", o->scan ? 'z' :
-		    o->idle_arg ? 'i' : 't');
-	if (o->scan && (o->idle_arg || o->linger_arg))
-		die_usage("-%c cannot be used with -z", o->idle_arg ? 'i' : 't');
+	check_opts(argc, o);
 	if (o->src.addr) {
 		/* A source address decides the family to connect with. */
 		check_family(o->src.addr, o->family);
@@ -233,7 +314,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 int
 tcpconnect_main(int argc, char **argv)
 {
-	struct opts o = { .family = AF_UNSPEC };
+	struct opts o = { .family = AF_UNSPEC, .parallel = DEFAULT_PARALLEL,
+	    .interval_ms = DEFAULT_INTERVAL_MS };
 	struct addrinfo *res;
 	char *host;
 	int lo, hi, range, err, fd;
@@ -242,20 +324,31 @@ tcpconnect_main(int argc, char **argv)
 	if ((host = unbracket(argv[optind])) == NULL || *host == '\0')
 		die_usage("invalid host '%s'", argv[optind]);
 	check_family(host, o.family);
+	if (o.numeric && !is_numeric_addr(host))
+		die_usage("-n: '%s' is not a numeric address", host);
 	range = parse_ports(argv[optind + 1], o.scan, &lo, &hi);
+	if (range && o.until_arg)
+		die_usage("--wait takes one port, not a range");
 	open_stdfds();
-	if ((err = resolve_host(host, lo, o.family, SOCK_STREAM, &res)) != 0)
-		die_msg(EXIT_FAIL, "%s port %d: %s", host, lo, gai_msg(err));
-	if (o.scan) {
+	if (o.scan && !o.until_arg) {
+		if ((err = resolve_host(host, lo, o.family, SOCK_STREAM,
+		    &res)) != 0)
+			die_msg(EXIT_FAIL, "%s port %d: %s", host, lo,
+			    gai_msg(err));
 		err = scan_ports(host, res, lo, hi, range, &o);
 		freeaddrinfo(res);
 		return err;
 	}
-	if ((fd = connect_any(res, &o.src, o.wait_ms)) < 0)
-		die_errno(EXIT_FAIL, "%s port %d: connect", host, lo);
-	freeaddrinfo(res);
+	fd = connect_host(host, lo, &o);
 	if (o.verbose)
 		say_connected(fd);
+	if (o.scan) {
+		close(fd);
+		printf("%s %d open\n", host, lo);
+		if (fflush(stdout) != 0)
+			die_errno(EXIT_FAIL, "stdout");
+		return EXIT_OK;
+	}
 	if (argc - optind > 2)
 		return run_prog(argv + optind + 2, fd);
 	return relay_conn(host, lo, fd, &o);

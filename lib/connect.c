@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include "sockbox.h"
 
 /* RFC 8305's recommended Connection Attempt Delay. */
@@ -77,13 +79,20 @@ note_err(int *best, int e)
  * progress), or -1 with errno set.
  */
 static int
-start_attempt(const struct addrinfo *ai, const struct source *src, int *done)
+start_attempt(const struct addrinfo *ai, const struct source *src, int port,
+    int *done)
 {
+	struct sockaddr_storage ss;
 	int fd, saved;
 
 	if ((fd = socket_for(ai, src, 1)) < 0)
 		return -1;
-	*done = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+	if (port >= 0 && ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	else if (port >= 0)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	*done = connect(fd, (struct sockaddr *)&ss, ai->ai_addrlen) == 0;
 	if (*done || errno == EINPROGRESS)
 		return fd;
 	saved = errno;
@@ -106,7 +115,7 @@ hconn_start(struct hconn *h, struct addrinfo *res, const struct source *src,
 {
 	size_t n;
 
-	*h = (struct hconn){ .src = src, .fd = -1 };
+	*h = (struct hconn){ .src = src, .fd = -1, .port = -1 };
 	if ((h->addrs = order_addrs(res, &n)) == NULL)
 		return -1;
 	if ((h->p = calloc(n, sizeof(*h->p))) == NULL) {
@@ -162,7 +171,8 @@ hconn_step(struct hconn *h)
 	/* The next attempt: when its time came or nothing is in progress. */
 	while (h->fd < 0 && h->next < h->n && (h->nfd == 0 ||
 	    t >= h->next_at)) {
-		fd = start_attempt(h->addrs[h->next++], h->src, &done);
+		fd = start_attempt(h->addrs[h->next++], h->src, h->port,
+		    &done);
 		if (fd < 0) {
 			note_err(&h->err, errno);
 			continue;

@@ -66,6 +66,8 @@ read_end(struct relay_end *e, char *buf, size_t n)
 static ssize_t
 write_end(struct relay_end *e, const char *buf, size_t n)
 {
+	if (e->fd < 0)
+		return (ssize_t)n;	/* --send-only: the peer is not heard */
 	return e->sock ? send(e->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) :
 	    write(e->fd, buf, n);
 }
@@ -87,6 +89,30 @@ would_block(void)
 }
 
 /*
+ * -C: every LF of buf[0..n) not already after a CR becomes CRLF, in place
+ * (buf has room for 2n bytes). *cr: the byte before buf was a CR.
+ */
+static size_t
+add_cr(char *buf, size_t n, int *cr)
+{
+	size_t i, lf = 0, total;
+	int prev = *cr;
+
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\n' && !(i ? buf[i - 1] == '\r' : prev))
+			lf++;
+	*cr = n > 0 ? buf[n - 1] == '\r' : prev;
+	total = n + lf;
+	/* From the end: byte i moves up by the CRs inserted up to it. */
+	for (i = n; lf > 0 && i-- > 0; ) {
+		buf[i + lf] = buf[i];
+		if (buf[i] == '\n' && !(i ? buf[i - 1] == '\r' : prev))
+			buf[i + --lf] = '\r';
+	}
+	return total;
+}
+
+/*
  * Move bytes along d until a read or write would block, or ROUNDS buffers
  * went through so that the other direction gets its turn. Returns 0 if no
  * byte moved, 1 if some did, 2 if it stopped with more to do, -1 when the
@@ -97,6 +123,7 @@ static int
 pump(struct relay_dir *d)
 {
 	int moved = 0, rounds = 0;
+	size_t want;
 	ssize_t n;
 
 	for (;;) {
@@ -105,10 +132,11 @@ pump(struct relay_dir *d)
 				return 2;
 			if (d->eof || !d->src.ready)
 				return moved;
-			n = read_end(&d->src, d->buf, BUFSZ);
+			want = d->crlf ? BUFSZ / 2 : BUFSZ;
+			n = read_end(&d->src, d->buf, want);
 			if (n < 0 && errno == EINTR)
 				continue;
-			d->src.ready = n > 0 && still_ready(&d->src, n, BUFSZ);
+			d->src.ready = n > 0 && still_ready(&d->src, n, want);
 			if (n == 0)
 				d->eof = 1;
 			if (n < 0 && !would_block()) {
@@ -118,7 +146,7 @@ pump(struct relay_dir *d)
 			if (n <= 0)
 				return moved;
 			d->off = 0;
-			d->len = (size_t)n;
+			d->len = d->crlf ? add_cr(d->buf, n, &d->cr) : (size_t)n;
 			moved = 1;
 		}
 		if (!d->dst.ready)
@@ -284,14 +312,18 @@ failed(struct relay *r, int sock, int shut, int where,
  * - both done: the relay is over once the peer has acknowledged all sent;
  * - after the peer's end, stdin may pause for linger_ms (0: forever) with
  *   nothing of it buffered; a longer pause ends the relay, all delivered;
- * - idle_ms: nothing moved either way for that long ends it (ETIMEDOUT).
+ * - idle_ms: nothing moved either way for that long ends it (ETIMEDOUT);
+ * - quit_ms >= 0: that long after up is done, the peer's stream counts as
+ *   ended (what was read of it is still written out);
+ * - send_only: the peer's bytes are read and dropped, and the relay is
+ *   over when up is done; recv_only: up is done from the start, no FIN.
  * No timer but idle_ms runs while bytes of stdin are buffered.
  */
 static int
 run(struct relay *r, int sock, struct relay_result *res)
 {
 	struct relay_dir *up = &r->up, *down = &r->down;
-	long long now, last, up_last, left, linger;
+	long long now, last, up_last, up_end = -1, left, linger, quit;
 	int shut = 0, m, n;
 
 	last = up_last = now_ms();
@@ -303,6 +335,7 @@ run(struct relay *r, int sock, struct relay_result *res)
 			res->send_err = errno;	/* down goes on */
 		if (up->eof && up->len == 0 && !up->done && !up->err) {
 			up->done = shut = 1;
+			up_end = now_ms();
 			if (shutdown(sock, SHUT_WR) < 0 && errno != ENOTCONN) {
 				up->err = RELAY_DST;
 				res->send_err = errno;
@@ -316,9 +349,14 @@ run(struct relay *r, int sock, struct relay_result *res)
 			if (r->end_out && down->dst.sock)
 				shutdown(down->dst.fd, SHUT_WR);
 		}
-		if (down->done && (up->done || up->err))
+		if ((down->done || r->send_only) && (up->done || up->err))
 			break;
 		now = now_ms();
+		quit = r->quit_ms >= 0 && up_end >= 0 ? up_end + r->quit_ms : -1;
+		if (quit >= 0 && now >= quit && !down->eof) {
+			down->eof = 1;		/* -q: the peer has had its time */
+			continue;
+		}
 		if (m > 0)
 			up_last = now;
 		if (m > 0 || n > 0)
@@ -329,6 +367,7 @@ run(struct relay *r, int sock, struct relay_result *res)
 		linger = down->done && up->len == 0 && r->linger_ms > 0 ?
 		    up_last + r->linger_ms : -1;
 		left = earlier(linger, r->idle_ms > 0 ? last + r->idle_ms : -1);
+		left = earlier(left, down->eof ? -1 : quit);
 		if (left >= 0)
 			left = left > now ? left - now : 0;
 		if ((n = wait_ready(r, sock, left)) < 0 && errno != EINTR)
@@ -338,6 +377,8 @@ run(struct relay *r, int sock, struct relay_result *res)
 		if (n != 0)
 			continue;
 		now = now_ms();
+		if (quit >= 0 && now >= quit && !down->eof)
+			continue;	/* the top of the loop ends down */
 		if (linger >= 0 && now >= linger)	/* all read was sent */
 			return wait_delivered(r, sock, shut, res);
 		if (r->idle_ms > 0 && now >= last + r->idle_ms) {
@@ -361,11 +402,13 @@ relay_init(struct relay *r, int in, int out)
 	init_end(&r->up.src, in, 0, &r->in_fd);
 	init_end(&r->down.dst, out, 1, &r->out_fd);
 	r->linger_ms = RELAY_LINGER_MS;
+	r->quit_ms = -1;
 }
 
 int
 relay_run(struct relay *r, int sock, struct relay_result *res)
 {
+	long long start;
 	int rc;
 
 	*res = (struct relay_result){ 0 };
@@ -376,7 +419,15 @@ relay_run(struct relay *r, int sock, struct relay_result *res)
 	r->up.src.ready |= r->up.src.nb;
 	r->down.eof = r->down.done = r->down.err = r->down.total = 0;
 	r->down.off = r->down.len = 0;
+	r->up.crlf = r->crlf;
+	if (r->send_only)
+		r->down.dst = (struct relay_end){ .fd = -1, .nb = 1,
+		    .ready = 1 };
+	if (r->recv_only)
+		r->up.done = r->up.eof = 1;
+	start = now_ms();
 	rc = run(r, sock, res);
+	res->ms = now_ms() - start;
 	res->sent = r->up.total - res->unacked;
 	res->received = r->down.total;
 	res->unsent = r->up.len;

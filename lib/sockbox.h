@@ -74,6 +74,8 @@ long long parse_duration(const char *s);
 int parse_port(const char *s, const char *proto);
 /* Milliseconds of the monotonic clock, what durations are counted in. */
 long long now_ms(void);
+/* Microseconds of the same clock, for timings that are printed. */
+long long now_us(void);
 
 /* ---- lib/addr.c: hosts and addresses ---- */
 
@@ -176,6 +178,8 @@ struct hconn {
 	long long started, next_at, deadline;	/* ms; deadline -1: none */
 	int err;			/* the most telling failure so far */
 	int fd;				/* the connected socket, or -1 */
+	int port;			/* >= 0: connect to this port instead
+					   of res's (set after hconn_start) */
 };
 
 /*
@@ -287,6 +291,7 @@ struct relay_dir {
 	int eof;	/* src has ended */
 	int done;	/* the end has been passed on to dst */
 	int err;	/* RELAY_SRC or RELAY_DST: that end failed */
+	int crlf, cr;	/* -C: LF becomes CRLF; the last byte read was CR */
 };
 
 enum { RELAY_SRC = 1, RELAY_DST };
@@ -303,6 +308,11 @@ struct relay {
 	long long linger_ms;	/* after the peer's end, stdin may pause this
 				   long (0: wait for its end) */
 	int end_out;		/* at the peer's end, shut a socket stdout */
+	long long quit_ms;	/* >= 0: after stdin's end, wait this long at
+				   most for the peer's (-q) */
+	int recv_only;		/* -d: never read stdin, never half-close */
+	int send_only;		/* --send-only: drop what the peer sends */
+	int crlf;		/* -C: send each LF of stdin as CRLF */
 };
 
 /* socat's -t default: how long stdin may pause after the peer's end. */
@@ -320,13 +330,14 @@ struct relay_result {
 	unsigned long long received;	/* bytes written to stdout */
 	unsigned long long unacked;	/* sent, never acknowledged: lost */
 	unsigned long long unsent;	/* read from stdin, still buffered */
+	long long ms;			/* how long the relay took */
 };
 
 /*
  * Set r up for stdin in and stdout out: pipes are used through
  * non-blocking descriptors of r's own (in and out keep their flags) and
  * grown to 1 MiB; terminals are read once per poll. linger_ms is
- * RELAY_LINGER_MS, idle_ms and end_out 0; set them after.
+ * RELAY_LINGER_MS, quit_ms -1, the rest 0; set them after.
  */
 void relay_init(struct relay *r, int in, int out);
 /*

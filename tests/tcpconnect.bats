@@ -222,7 +222,8 @@ multi_addr() {
 	# The answering address is the second; the first got our SYN.
 	want=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$T/server.err")
 	echo "client: $stderr"; cat "$T/server.err"	# shown on failure
-	[ "$stderr" = "tcpconnect: connected to $want" ]
+	[ "${stderr_lines[0]}" = "tcpconnect: connected to $want" ]
+	[[ "${stderr_lines[1]}" == "tcpconnect: sent 6 bytes, received 6 bytes in "*" s" ]]
 	grep -Eq '^overflows [1-9]' "$T/server.err"
 }
 
@@ -262,7 +263,8 @@ multi_addr() {
 	start_peer echo
 	run -0 --separate-stderr sb tcpconnect -v localhost "$PORT" < <(echo hi)
 	[ "$output" = hi ]
-	[ "$stderr" = "tcpconnect: connected to 127.0.0.1:$PORT" ]
+	[ "${stderr_lines[0]}" = "tcpconnect: connected to 127.0.0.1:$PORT" ]
+	[[ "${stderr_lines[1]}" =~ ^"tcpconnect: sent 3 bytes, received 3 bytes in "[0-9]+\.[0-9]{3}" s"$ ]]
 }
 
 @test "-s and -p choose the local address and port" {
@@ -311,7 +313,7 @@ multi_addr() {
 	HOST=::1 start_peer echo
 	run -0 --separate-stderr sb tcpconnect -v -6 ::1 "$PORT" < <(echo six)
 	[ "$output" = six ]
-	[ "$stderr" = "tcpconnect: connected to [::1]:$PORT" ]
+	[ "${stderr_lines[0]}" = "tcpconnect: connected to [::1]:$PORT" ]
 	stop_server
 	HOST=::1 start_peer echo
 	run -0 sb tcpconnect "[::1]" "$PORT" < <(echo again)

@@ -1,0 +1,28 @@
+/*
+ * tcpconnect.h: what tcpconnect.c and tcpconnect_scan.c share: the
+ * command line, parsed once.
+ */
+#ifndef TCPCONNECT_H
+#define TCPCONNECT_H
+
+#include "../lib/sockbox.h"
+
+struct opts {
+	int family, verbose, scan, json, numeric;
+	int recv_only, send_only, crlf;
+	unsigned parallel;		/* -z probes at once */
+	long long wait_ms, idle_ms, linger_ms, quit_ms;
+	long long until_ms, interval_ms;	/* --wait, --interval */
+	const char *idle_arg, *linger_arg, *quit_arg, *until_arg;
+	const char *interval_arg, *parallel_arg;
+	struct source src;
+};
+
+/*
+ * -z: probe ports lo..hi of host (res: its addresses), o->parallel at
+ * once, and report each in port order. Exit 0 if any was open.
+ */
+int scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
+    int range, const struct opts *o);
+
+#endif
