@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -193,6 +194,74 @@ void server_setup(void);
 void parse_privs(const char *spec, struct privs *p);
 /* Switch to p's user, group and supplementary groups, or die (exit 1). */
 void xdrop_privs(const struct privs *p);
+
+/* ---- lib/evloop.c: one event loop for the single-process server modes ---- */
+
+/* What a descriptor waits for and is told of; EV_ERR (error or hang-up) is
+ * told even when not asked for. */
+#define EV_IN	0x1
+#define EV_OUT	0x2
+#define EV_ERR	0x4
+
+struct evloop;
+/* fd is ready for got (EV_IN, EV_OUT, EV_ERR); arg as given to ev_add. */
+typedef void ev_cb(struct evloop *l, int fd, unsigned got, void *arg);
+
+/* A one-shot timer; zero-initialise it and set fn before arming. */
+struct ev_timer {
+	long long when;		/* due at, in now_ms() milliseconds */
+	void (*fn)(struct evloop *l, struct ev_timer *t);
+	unsigned slot;		/* the loop's: 0 while not armed */
+};
+
+/*
+ * A loop whose waits open only the signals waitmask leaves unblocked (the
+ * rest of the time they stay blocked). NULL with errno set.
+ */
+struct evloop *evloop_new(const sigset_t *waitmask);
+/* Free the loop (not the descriptors or timers registered with it). */
+void evloop_free(struct evloop *l);
+/* Register fd (not yet known to l) for events with fn; -1 with errno. */
+int ev_add(struct evloop *l, int fd, unsigned events, ev_cb *fn, void *arg);
+/* Change what a registered fd waits for (0: nothing but EV_ERR). */
+int ev_set(struct evloop *l, int fd, unsigned events);
+/* Forget fd; call before closing it. Nothing more is told of it. */
+void ev_del(struct evloop *l, int fd);
+/*
+ * Arm (or move) t to fire once at when; -1 if out of memory. Callbacks
+ * may arm, stop and free timers and descriptors, their own included.
+ */
+int ev_timer_arm(struct evloop *l, struct ev_timer *t, long long when);
+void ev_timer_stop(struct evloop *l, struct ev_timer *t);
+/* The time the current round of events began (now_ms()). */
+long long ev_now(const struct evloop *l);
+/* Make ev_run return after the current callback. */
+void ev_stop(struct evloop *l);
+/*
+ * Wait and dispatch until ev_stop or server_stop. Descriptors must be
+ * non-blocking: readiness may be stale when an earlier callback of the
+ * same round changed things. 0, or -1 with errno if waiting failed.
+ */
+int ev_run(struct evloop *l);
+
+/* ---- lib/ipcount.c: connections per client address (-C) ---- */
+
+struct ipcount;
+
+/* A table of counts keyed by client address; zero-initialise it. */
+struct iptable {
+	struct ipcount **bucket;	/* allocated on first use */
+};
+
+/*
+ * Count one more connection from sa; -1 if its address already holds max
+ * (or out of memory). IPv4-mapped IPv6 counts as IPv4.
+ */
+int ipcount_take(struct iptable *t, const struct sockaddr *sa, unsigned max);
+/* One connection ipcount_take let in has ended. */
+void ipcount_release(struct iptable *t, const struct sockaddr *sa);
+/* Free the table's memory; it may be used again. */
+void ipcount_free(struct iptable *t);
 
 /* ---- lib/spawn.c: run a program for a connection or a datagram ---- */
 
