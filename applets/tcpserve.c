@@ -16,7 +16,7 @@
 const char tcpserve_usage[] =
 "usage: tcpserve [-46vq] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
-"                [--echo] HOST PORT [PROG [ARGS...]]\n"
+"                [--echo [--max-pending BYTES]] HOST PORT [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
@@ -29,16 +29,21 @@ const char tcpserve_usage[] =
 "  -k               relay: after a connection, accept the next one\n"
 "  -b BACKLOG       listen backlog (default 4096)\n"
 "  -c MAXCONN       connections at once, more wait in the backlog\n"
-"                   (default 40 with PROG, no limit with --echo)\n"
+"                   (default 40 with PROG; with --echo, what the\n"
+"                   descriptor limit allows)\n"
 "  -C PERIP         close a client address's connections beyond PERIP\n"
 "  -a CIDR          allow these clients (then deny the others)\n"
 "  -d CIDR          deny these clients; the most specific -a/-d wins\n"
 "  -u USER[:GROUP]  run as USER (and GROUP) after binding\n"
 "  -i SECS          close a connection idle for SECS (relay, echo)\n"
-"  --echo           echo service\n";
+"  --echo           echo service\n"
+"  --max-pending BYTES  output all clients may have waiting, k/M/G\n"
+"                   suffixes (default 64M); past its share a client\n"
+"                   is not read, and closed if it takes nothing for 10 s\n";
 
 #define DEFAULT_BACKLOG	4096
 #define DEFAULT_PROGS	40
+#define DEFAULT_PENDING	(64 << 20)	/* --max-pending */
 
 /* ---- accepting, shared by the three modes ---- */
 
@@ -198,9 +203,10 @@ parse_options(int argc, char **argv, struct server *s)
 	static const struct option longopts[] = {
 		{ "echo", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "max-pending", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch, maxconn_set = 0;
+	int ch, pending_set = 0;
 
 	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:", longopts,
 	    tcpserve_usage)) != -1) {
@@ -222,7 +228,6 @@ parse_options(int argc, char **argv, struct server *s)
 		case 'c':
 			s->maxconn = (unsigned)parse_uint(optarg, 1, 1000000,
 			    "connection limit");
-			maxconn_set = 1;
 			break;
 		case 'C':
 			s->perip = (unsigned)parse_uint(optarg, 1, 1000000,
@@ -239,6 +244,11 @@ parse_options(int argc, char **argv, struct server *s)
 		case 'i':
 			s->idle_ms = parse_duration(optarg);
 			break;
+		case 'P':
+			s->max_pending = (size_t)xparse_size(optarg,
+			    BUDGET_CHUNK, (size_t)1 << 40, "size");
+			pending_set = 1;
+			break;
 		}
 	}
 	need_operands(argc, argv, 2, -1);
@@ -248,14 +258,15 @@ parse_options(int argc, char **argv, struct server *s)
 		die_usage("--echo and PROG exclude each other");
 	if (s->prog && s->idle_ms > 0)
 		die_usage("-i is for relay and echo modes, not PROG");
-	if (!maxconn_set)
-		s->maxconn = s->prog ? DEFAULT_PROGS : 0;
+	if (pending_set && !s->echo)
+		die_usage("--max-pending is for --echo");
 }
 
 int
 tcpserve_main(int argc, char **argv)
 {
-	struct server s = { .family = AF_UNSPEC, .backlog = DEFAULT_BACKLOG };
+	struct server s = { .family = AF_UNSPEC, .backlog = DEFAULT_BACKLOG,
+	    .max_pending = DEFAULT_PENDING };
 	sigset_t stops;
 	char *host;
 	int port, rc;
@@ -267,6 +278,9 @@ tcpserve_main(int argc, char **argv)
 	check_family(host, s.family);
 
 	server_setup();
+	/* The loop modes stop accepting before descriptors run out. */
+	if (s.maxconn == 0)
+		s.maxconn = s.prog ? DEFAULT_PROGS : s.echo ? fd_conn_cap(1) : 1;
 	/* Stop signals are only taken while waiting, never mid-step. */
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTERM);

@@ -17,6 +17,7 @@ struct server {
 	int backlog;
 	unsigned maxconn, perip;
 	long long idle_ms;
+	size_t max_pending;	/* --max-pending: the loop modes' output */
 	struct acl acl;
 	struct iptable perip_count;
 	struct privs privs;

@@ -58,6 +58,15 @@ void need_operands(int argc, char **argv, int min, int max);
 /* A decimal number in [min, max], or die "invalid WHAT 'S'" (exit 2). */
 unsigned long long parse_uint(const char *s, unsigned long long min,
     unsigned long long max, const char *what);
+/*
+ * A size in bytes with an optional k, M or G suffix (powers of 1024),
+ * within [min, max], into *out: 0, or -1 if s is anything else.
+ */
+int parse_size(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *out);
+/* parse_size, or die "invalid WHAT 'S'" (exit 2). */
+unsigned long long xparse_size(const char *s, unsigned long long min,
+    unsigned long long max, const char *what);
 /* Seconds with optional decimals ("0.25", "3"), as milliseconds, or exit 2. */
 long long parse_duration(const char *s);
 /*
@@ -190,6 +199,12 @@ void open_stdfds(void);
  * EINTR), and raise the soft descriptor limit to the hard one.
  */
 void server_setup(void);
+/*
+ * How many connections of fds_per_conn descriptors each fit under the soft
+ * descriptor limit (as server_setup left it), keeping a reserve for the
+ * server's own descriptors.
+ */
+unsigned fd_conn_cap(unsigned fds_per_conn);
 /* Parse "USER[:GROUP]" (names or numbers) into p, or exit 2. */
 void parse_privs(const char *spec, struct privs *p);
 /* Switch to p's user, group and supplementary groups, or die (exit 1). */
@@ -243,6 +258,29 @@ void ev_stop(struct evloop *l);
  * same round changed things. 0, or -1 with errno if waiting failed.
  */
 int ev_run(struct evloop *l);
+
+/* ---- lib/budget.c: a memory budget that a loop's connections share ---- */
+
+/* Buffers grow in chunks of this many bytes. */
+#define BUDGET_CHUNK (16 * 1024)
+
+struct budget {
+	size_t limit;		/* bytes all buffers may hold together */
+	size_t used;		/* bytes they hold now */
+	unsigned users;		/* connections sharing it (the share's divisor) */
+};
+
+/*
+ * Bytes (whole chunks) a connection already holding held may add now: up
+ * to its share, limit / users but at least a chunk and at most cap, and
+ * never past limit in all.
+ */
+size_t budget_room(const struct budget *b, size_t held, size_t cap);
+/* Whether held is more than an equal share (more users came since). */
+int budget_over(const struct budget *b, size_t held);
+/* Account for n bytes taken or given back. */
+void budget_take(struct budget *b, size_t n);
+void budget_give(struct budget *b, size_t n);
 
 /* ---- lib/ipcount.c: connections per client address (-C) ---- */
 
