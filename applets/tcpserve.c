@@ -16,6 +16,7 @@
 const char tcpserve_usage[] =
 "usage: tcpserve [-46vq] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
+"                [-T SECS]\n"
 "                [--echo [--max-pending BYTES]] HOST PORT [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
@@ -36,6 +37,8 @@ const char tcpserve_usage[] =
 "  -d CIDR          deny these clients; the most specific -a/-d wins\n"
 "  -u USER[:GROUP]  run as USER (and GROUP) after binding\n"
 "  -i SECS          close a connection idle for SECS (relay, echo)\n"
+"  -T SECS          PROG: SIGTERM a program running for SECS, SIGKILL\n"
+"                   5 s later\n"
 "  --echo           echo service\n"
 "  --max-pending BYTES  output all clients may have waiting, k/M/G\n"
 "                   suffixes (default 64M); past its share a client\n"
@@ -75,10 +78,10 @@ accept_client(struct server *s, union peer *p, int flags)
 }
 
 void
-release_client(struct server *s, const union peer *p)
+release_client(struct server *s, const struct sockaddr *sa)
 {
 	if (s->perip)
-		ipcount_release(&s->perip_count, &p->sa);
+		ipcount_release(&s->perip_count, sa);
 }
 
 /*
@@ -185,7 +188,7 @@ serve_relay(struct server *s)
 			    errno == ETIMEDOUT ? "idle timeout" :
 			    strerror(errno));
 		close(fd);
-		release_client(s, &p);
+		release_client(s, &p.sa);
 		log_conn(s, "closed", &p);
 		sigprocmask(SIG_SETMASK, &held, NULL);
 		relay_sock = -1;
@@ -208,7 +211,7 @@ parse_options(int argc, char **argv, struct server *s)
 	};
 	int ch, pending_set = 0;
 
-	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:", longopts,
+	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:T:", longopts,
 	    tcpserve_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -244,6 +247,9 @@ parse_options(int argc, char **argv, struct server *s)
 		case 'i':
 			s->idle_ms = parse_duration(optarg);
 			break;
+		case 'T':
+			s->limit_ms = parse_duration(optarg);
+			break;
 		case 'P':
 			s->max_pending = (size_t)xparse_size(optarg,
 			    BUDGET_CHUNK, (size_t)1 << 40, "size");
@@ -258,6 +264,8 @@ parse_options(int argc, char **argv, struct server *s)
 		die_usage("--echo and PROG exclude each other");
 	if (s->prog && s->idle_ms > 0)
 		die_usage("-i is for relay and echo modes, not PROG");
+	if (!s->prog && s->limit_ms > 0)
+		die_usage("-T is for PROG");
 	if (pending_set && !s->echo)
 		die_usage("--max-pending is for --echo");
 }

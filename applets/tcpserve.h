@@ -17,6 +17,7 @@ struct server {
 	int backlog;
 	unsigned maxconn, perip;
 	long long idle_ms;
+	long long limit_ms;	/* -T: a program's time limit */
 	size_t max_pending;	/* --max-pending: the loop modes' output */
 	struct acl acl;
 	struct iptable perip_count;
@@ -40,7 +41,7 @@ union peer {
  */
 int accept_client(struct server *s, union peer *p, int flags);
 /* The end of a connection accept_client let in. */
-void release_client(struct server *s, const union peer *p);
+void release_client(struct server *s, const struct sockaddr *sa);
 /*
  * After a failed accept other than EAGAIN: 0 to take the next, 1 to pause
  * accepting (out of descriptors; warned once per episode).

@@ -92,7 +92,7 @@ echo_close(struct echo_conn *c, const char *why, int err)
 		c->next->prev = c->prev;
 	ev_del(e->l, c->fd);
 	close(c->fd);
-	release_client(e->s, &c->peer);
+	release_client(e->s, &c->peer.sa);
 	e->nconn--;
 	e->budget.users--;
 	if (c->buf)
@@ -385,7 +385,7 @@ echo_add(struct echo *e, int fd, const union peer *p)
 	return;
 fail:
 	warn_errno("warning: connection");
-	release_client(e->s, p);
+	release_client(e->s, &p->sa);
 	close(fd);
 }
 

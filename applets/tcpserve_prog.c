@@ -1,64 +1,20 @@
 /*
  * tcpserve_prog.c: tcpserve's program mode: a program per connection,
- * the socket on its stdin and stdout (ucspi-tcp's tcpserver model).
+ * the socket on its stdin and stdout (ucspi-tcp's tcpserver model), each
+ * within -T's time limit (lib/children.c).
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #include "tcpserve.h"
-
-/* A running program and the client it serves. */
-struct child {
-	pid_t pid;
-	union peer peer;
-};
-
-static volatile sig_atomic_t child_exited;
-
-static void
-on_child(int sig)
-{
-	(void)sig;
-	child_exited = 1;
-}
-
-/* Reap every finished program; returns how many. */
-static unsigned
-reap_children(struct server *s, struct child *kids, unsigned *running)
-{
-	char where[ADDRPORT_LEN], how[32];
-	unsigned i, n = 0;
-	pid_t pid;
-	int st;
-
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (i = 0; i < *running && kids[i].pid != pid; i++)
-			;
-		if (i == *running)
-			continue;	/* not one of ours */
-		if (WIFSIGNALED(st))
-			snprintf(how, sizeof(how), "signal %d", WTERMSIG(st));
-		else
-			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(st));
-		if (s->verbose)
-			warn_msg("closed %s pid %ld %s", fmt_addrport(
-			    &kids[i].peer.sa, where, sizeof(where)),
-			    (long)pid, how);
-		release_client(s, &kids[i].peer);
-		kids[i] = kids[--*running];
-		n++;
-	}
-	return n;
-}
 
 /* Run the program on connection fd; 0, or -1 after a warning. */
 static int
-start_child(struct server *s, int fd, const union peer *p, struct child *kid)
+start_child(struct server *s, struct children *kids, int fd,
+    const union peer *p)
 {
 	char where[ADDRPORT_LEN];
 	struct sockaddr_storage local;
@@ -75,8 +31,7 @@ start_child(struct server *s, int fd, const union peer *p, struct child *kid)
 		warn_errno("warning: %s", s->prog[0]);
 		return -1;
 	}
-	kid->pid = pid;
-	kid->peer = *p;
+	children_add(kids, pid, &p->sa, sizeof(*p));
 	if (s->verbose)
 		warn_msg("connection from %s pid %ld", fmt_addrport(&p->sa,
 		    where, sizeof(where)), (long)pid);
@@ -88,12 +43,12 @@ start_child(struct server *s, int fd, const union peer *p, struct child *kid)
  * Returns 1 if it must back off (out of descriptors), else 0.
  */
 static int
-accept_programs(struct server *s, struct child *kids, unsigned *running)
+accept_programs(struct server *s, struct children *kids)
 {
 	union peer p;
 	int fd;
 
-	while (*running < s->maxconn) {
+	while (kids->n < kids->max) {
 		if ((fd = accept_client(s, &p, 0)) == -2)
 			continue;
 		if (fd < 0) {
@@ -103,46 +58,58 @@ accept_programs(struct server *s, struct child *kids, unsigned *running)
 				return 1;
 			continue;
 		}
-		if (start_child(s, fd, &p, &kids[*running]) == 0)
-			++*running;
-		else
-			release_client(s, &p);
+		if (start_child(s, kids, fd, &p) < 0)
+			release_client(s, &p.sa);
 		close(fd);
 	}
 	return 0;
+}
+
+/* A program has ended: its client's -C count goes. */
+static void
+child_done(struct running *k, void *arg)
+{
+	release_client(arg, (struct sockaddr *)&k->peer);
+}
+
+/* ppoll's timeout: the back-off pause or the next -T deadline. */
+static struct timespec *
+wait_time(struct timespec *ts, int backoff, long long next)
+{
+	if (backoff && (next < 0 || next > BACKOFF_MS))
+		next = BACKOFF_MS;
+	if (next < 0)
+		return NULL;
+	ts->tv_sec = next / 1000;
+	ts->tv_nsec = (next % 1000) * 1000000L;
+	return ts;
 }
 
 int
 serve_programs(struct server *s)
 {
 	struct pollfd pfd = { .fd = s->lfd, .events = POLLIN };
-	struct timespec pause = { 0, BACKOFF_MS * 1000000L };
-	struct sigaction sa = { 0 };
-	struct child *kids;
-	unsigned running = 0;
+	struct children kids;
+	struct timespec ts;
+	long long next = -1;
 	int backoff = 0, n;
 
-	if ((kids = calloc(s->maxconn, sizeof(*kids))) == NULL)
+	if (children_init(&kids, s->maxconn, s->limit_ms, s->verbose) < 0)
 		die_errno(EXIT_FAIL, "memory");
-	sa.sa_handler = on_child;
-	sa.sa_flags = SA_NOCLDSTOP;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, NULL);
+	children_catch();
 	while (!server_stop) {
-		/* Full or backing off: wait for a child or the pause only. */
-		n = ppoll(&pfd, running < s->maxconn && !backoff,
-		    backoff ? &pause : NULL, &s->waitmask);
+		/* Full or backing off: wait for a child or a timer only. */
+		n = ppoll(&pfd, kids.n < kids.max && !backoff,
+		    wait_time(&ts, backoff, next), &s->waitmask);
 		if (n < 0 && errno != EINTR)
 			die_errno(EXIT_FAIL, "poll");
 		backoff = 0;
-		if (child_exited) {
-			child_exited = 0;
-			reap_children(s, kids, &running);
-		}
-		if (!server_stop && running < s->maxconn)
-			backoff = accept_programs(s, kids, &running);
+		children_reap(&kids, child_done, s);
+		if (!server_stop && kids.n < kids.max)
+			backoff = accept_programs(s, &kids);
+		next = children_expire(&kids, now_ms());
 	}
 	/* The running programs keep their connections. */
-	free(kids);
+	children_free(&kids);
 	return EXIT_OK;
 }

@@ -301,6 +301,54 @@ void ipcount_release(struct iptable *t, const struct sockaddr *sa);
 /* Free the table's memory; it may be used again. */
 void ipcount_free(struct iptable *t);
 
+/* ---- lib/children.c: the running children of a server ---- */
+
+/* Between SIGTERM at the time limit and SIGKILL. */
+#define KILL_GRACE_MS 5000
+
+/* A running child and the client it serves. */
+struct running {
+	pid_t pid;
+	long long start;	/* now_ms() when it started */
+	long long deadline;	/* next signal due (ms); 0: none */
+	int signalled;		/* SIGTERM sent */
+	struct sockaddr_storage peer;
+	char label[ADDRPORT_LEN];	/* the peer, as every log line names it */
+};
+
+struct children {
+	struct running *kid;	/* kid[0..n) run */
+	unsigned n, max;
+	long long limit_ms;	/* a child's time limit; 0: none */
+	int verbose;		/* log exits and signals */
+};
+
+/*
+ * Catch SIGCHLD (a flag for children_reap). The caller keeps it blocked
+ * except while waiting, so it only ends a wait.
+ */
+void children_catch(void);
+/* A table for max children, each ended limit_ms after its start (0: never). */
+int children_init(struct children *c, unsigned max, long long limit_ms,
+    int verbose);
+void children_free(struct children *c);
+/* Record a child just started for peer; the caller checked n < max. */
+struct running *children_add(struct children *c, pid_t pid,
+    const struct sockaddr *peer, socklen_t peerlen);
+/*
+ * If SIGCHLD came: reap every exited child of the table (others are
+ * reaped and ignored), log "closed PEER pid N exit S" (or "signal S")
+ * when verbose, call done(child, arg) and free its slot. Returns how many.
+ */
+unsigned children_reap(struct children *c,
+    void (*done)(struct running *k, void *arg), void *arg);
+/*
+ * Signal the children past their deadline: SIGTERM at the time limit,
+ * SIGKILL KILL_GRACE_MS later (logged when verbose). Returns the ms until
+ * the next deadline, or -1 if none.
+ */
+long long children_expire(struct children *c, long long now);
+
 /* ---- lib/spawn.c: run a program for a connection or a datagram ---- */
 
 /*

@@ -78,7 +78,9 @@ cpu_ticks() {
 	    '--max-pending 1.5M --echo 127.0.0.1 0' '--max-pending 0 --echo 127.0.0.1 0' \
 	    '--max-pending 4X --echo 127.0.0.1 0' '--max-pending M --echo 127.0.0.1 0' \
 	    '--max-pending -4k --echo 127.0.0.1 0' '--max-pending 2048G --echo 127.0.0.1 0' \
-	    '--max-pending 4M 127.0.0.1 0' '--max-pending 4M 127.0.0.1 0 cat'; do
+	    '--max-pending 4M 127.0.0.1 0' '--max-pending 4M 127.0.0.1 0 cat' \
+	    '-T 1 127.0.0.1 0' '-T 1 --echo 127.0.0.1 0' '-T -1 127.0.0.1 0 cat' \
+	    '-T 1s 127.0.0.1 0 cat'; do
 		run -2 --separate-stderr sb tcpserve $args
 		assert_usage_error tcpserve
 	done
@@ -228,6 +230,33 @@ for i in range(100):
     time.sleep(0.05)' "$PORT"
 	[ "$output" = "$(printf 'True\nserved')" ]
 	grep -q '^tcpserve: refused 127.0.0.1:[0-9]*: too many connections$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "program mode: -T ends idle programs, so -c 2 cannot be locked by two clients" {
+	start_server tcpserve -v -c 2 -T 1 127.0.0.1 0 cat
+	run -0 py '
+a = conn(sys.argv[1]); a.sendall(b"a"); assert a.recv(1) == b"a"
+b = conn(sys.argv[1]); b.sendall(b"b"); assert b.recv(1) == b"b"
+c = conn(sys.argv[1]); c.sendall(b"c")
+print(c.recv(1).decode(), closed(a), closed(b))' "$PORT"
+	[ "$output" = "c True True" ]
+	err=$BATS_TEST_TMPDIR/server.err
+	[ "$(grep -Ec '^tcpserve: 127.0.0.1:[0-9]+ pid [0-9]+: time limit, SIGTERM$' "$err")" -ge 2 ]
+	[ "$(grep -Ec '^tcpserve: closed 127.0.0.1:[0-9]+ pid [0-9]+ signal 15$' "$err")" -ge 2 ]
+	! grep -q SIGKILL "$err"
+}
+
+@test "program mode: -T sends SIGKILL 5 s after a SIGTERM that was ignored" {
+	start_server tcpserve -v -T 0.2 127.0.0.1 0 sh -c 'trap "" TERM; echo up; read x'
+	run -0 py '
+s = conn(sys.argv[1]); assert s.recv(3) == b"up\n"
+s.settimeout(15)
+print(closed(s))' "$PORT"
+	[ "$output" = True ]
+	err=$BATS_TEST_TMPDIR/server.err
+	wait_for grep -Eq '^tcpserve: closed 127.0.0.1:[0-9]+ pid [0-9]+ signal 9$' "$err"
+	grep -Eq '^tcpserve: 127.0.0.1:[0-9]+ pid [0-9]+: time limit, SIGTERM$' "$err"
+	grep -Eq '^tcpserve: 127.0.0.1:[0-9]+ pid [0-9]+: still running, SIGKILL$' "$err"
 }
 
 @test "access lists: -a/-d for IPv4, the most specific wins; no program for the denied" {
