@@ -1,6 +1,6 @@
 /*
- * ipcount.c: how many connections each client address holds, for a
- * per-address limit (-C): a small hash table, an entry per address.
+ * ipcount.c: how many connections each client holds, for a per-client
+ * limit (-C): a small hash table, an entry per IPv4 address or IPv6 /64.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,10 @@ struct ipcount {
 	unsigned n;
 };
 
-/* sa's key as 16 bytes, IPv4 as IPv4-mapped IPv6; its hash bucket. */
+/*
+ * sa's key as 16 bytes: IPv4 as IPv4-mapped IPv6, IPv6 as its /64. Returns
+ * its hash bucket.
+ */
 static unsigned
 ip_key(const struct sockaddr *sa, uint8_t key[16])
 {
@@ -28,6 +31,10 @@ ip_key(const struct sockaddr *sa, uint8_t key[16])
 		    4);
 	} else {
 		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		/* A host is given a whole /64: count that, not its addresses. */
+		if (!IN6_IS_ADDR_V4MAPPED(
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr))
+			memset(key + 8, 0, 8);
 	}
 	for (i = 0; i < 16; i++)
 		h = (h ^ key[i]) * 16777619u;

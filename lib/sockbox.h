@@ -282,7 +282,7 @@ int budget_over(const struct budget *b, size_t held);
 void budget_take(struct budget *b, size_t n);
 void budget_give(struct budget *b, size_t n);
 
-/* ---- lib/ipcount.c: connections per client address (-C) ---- */
+/* ---- lib/ipcount.c: connections per client, IPv4 address or IPv6 /64 (-C) ---- */
 
 struct ipcount;
 
@@ -292,8 +292,9 @@ struct iptable {
 };
 
 /*
- * Count one more connection from sa; -1 if its address already holds max
- * (or out of memory). IPv4-mapped IPv6 counts as IPv4.
+ * Count one more connection from sa; -1 if its key already holds max (or
+ * out of memory). The key is the IPv4 address, or an IPv6 address's /64
+ * (one host usually has a whole /64); IPv4-mapped IPv6 counts as IPv4.
  */
 int ipcount_take(struct iptable *t, const struct sockaddr *sa, unsigned max);
 /* One connection ipcount_take let in has ended. */

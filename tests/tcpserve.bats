@@ -259,6 +259,51 @@ print(closed(s))' "$PORT"
 	grep -Eq '^tcpserve: 127.0.0.1:[0-9]+ pid [0-9]+: still running, SIGKILL$' "$err"
 }
 
+@test "-C counts an IPv6 client by its /64 and an IPv4 one by its address" {
+	unshare -n true 2>/dev/null || skip "needs unshare -n (root)"
+	cat >"$BATS_TEST_TMPDIR/clients.py" <<-'EOF'
+	import socket, sys
+	def one(src, dst):
+	    fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+	    s = socket.socket(fam)
+	    s.settimeout(10)
+	    s.bind((src, 0))
+	    s.connect((dst, int(sys.argv[1])))
+	    s.sendall(b"x")
+	    try:
+	        got = s.recv(1)
+	    except ConnectionResetError:
+	        got = b""
+	    return s, "served" if got == b"x" else "closed"
+	held = []
+	for src, dst in [("fd00::1", "fd00::1"), ("fd00::2", "fd00::1"),
+	    ("fd00:0:0:1::1", "fd00::1"), ("127.0.0.1", "127.0.0.1"),
+	    ("127.0.0.2", "127.0.0.1"), ("127.0.0.2", "127.0.0.1")]:
+	    s, what = one(src, dst)
+	    held.append(s)
+	    print(src, what)
+	EOF
+	run -0 unshare -n bash -c '
+		set -e
+		ip link set lo up
+		for a in fd00::1 fd00::2 fd00:0:0:1::1; do
+			ip addr add $a/64 dev lo nodad
+		done
+		"$SOCKBOX" tcpserve -v -C 1 "" 0 cat 2>"$1/server.err" 3>&- &
+		pid=$!
+		trap "kill $pid; wait $pid || true" EXIT
+		for i in $(seq 200); do
+			port=$(sed -n "s/.*listening on .*:\([0-9]*\)$/\1/p" "$1/server.err")
+			[ -n "$port" ] && break
+			sleep 0.05
+		done
+		python3 "$1/clients.py" "$port"' _ "$BATS_TEST_TMPDIR"
+	[ "$output" = "$(printf '%s\n' 'fd00::1 served' 'fd00::2 closed' \
+		'fd00:0:0:1::1 served' '127.0.0.1 served' '127.0.0.2 served' \
+		'127.0.0.2 closed')" ]
+	grep -q '^tcpserve: refused \[fd00::2\]:[0-9]*: too many connections$' "$BATS_TEST_TMPDIR/server.err"
+}
+
 @test "access lists: -a/-d for IPv4, the most specific wins; no program for the denied" {
 	marker=$BATS_TEST_TMPDIR/ran
 	start_server tcpserve -v -a 127.0.0.0/8 -d 127.0.0.2 127.0.0.1 0 sh -c "echo ok; touch $marker.\$TCPREMOTEIP"
