@@ -288,7 +288,8 @@ tcpserve_main(int argc, char **argv)
 	server_setup();
 	/* The loop modes stop accepting before descriptors run out. */
 	if (s.maxconn == 0)
-		s.maxconn = s.prog ? DEFAULT_PROGS : s.echo ? fd_conn_cap(1) : 1;
+		s.maxconn = s.prog ? DEFAULT_PROGS :
+		    s.echo ? fd_conn_cap(1) : 1;
 	/* Stop signals are only taken while waiting, never mid-step. */
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTERM);

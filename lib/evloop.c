@@ -110,7 +110,8 @@ grow_fds(struct evloop *l, int fd)
 static uint32_t
 to_epoll(unsigned events)
 {
-	return (events & EV_IN ? EPOLLIN : 0) | (events & EV_OUT ? EPOLLOUT : 0);
+	return (events & EV_IN ? EPOLLIN : 0) |
+	    (events & EV_OUT ? EPOLLOUT : 0);
 }
 
 static int

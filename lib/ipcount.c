@@ -31,7 +31,7 @@ ip_key(const struct sockaddr *sa, uint8_t key[16])
 		    4);
 	} else {
 		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		/* A host is given a whole /64: count that, not its addresses. */
+		/* A host is given a whole /64: count that, not addresses. */
 		if (!IN6_IS_ADDR_V4MAPPED(
 		    &((const struct sockaddr_in6 *)sa)->sin6_addr))
 			memset(key + 8, 0, 8);

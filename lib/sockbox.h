@@ -212,8 +212,10 @@ void xdrop_privs(const struct privs *p);
 
 /* ---- lib/evloop.c: one event loop for the single-process server modes ---- */
 
-/* What a descriptor waits for and is told of; EV_ERR (error or hang-up) is
- * told even when not asked for. */
+/*
+ * What a descriptor waits for and is told of; EV_ERR (error or hang-up) is
+ * told even when not asked for.
+ */
 #define EV_IN	0x1
 #define EV_OUT	0x2
 #define EV_ERR	0x4
@@ -267,7 +269,7 @@ int ev_run(struct evloop *l);
 struct budget {
 	size_t limit;		/* bytes all buffers may hold together */
 	size_t used;		/* bytes they hold now */
-	unsigned users;		/* connections sharing it (the share's divisor) */
+	unsigned users;		/* connections sharing it: divides it */
 };
 
 /*
@@ -282,7 +284,7 @@ int budget_over(const struct budget *b, size_t held);
 void budget_take(struct budget *b, size_t n);
 void budget_give(struct budget *b, size_t n);
 
-/* ---- lib/ipcount.c: connections per client, IPv4 address or IPv6 /64 (-C) ---- */
+/* ---- lib/ipcount.c: connections per IPv4 address or IPv6 /64 (-C) ---- */
 
 struct ipcount;
 
@@ -314,7 +316,7 @@ struct running {
 	long long deadline;	/* next signal due (ms); 0: none */
 	int signalled;		/* SIGTERM sent */
 	struct sockaddr_storage peer;
-	char label[ADDRPORT_LEN];	/* the peer, as every log line names it */
+	char label[ADDRPORT_LEN];	/* the peer, as log lines name it */
 };
 
 struct children {
