@@ -39,6 +39,45 @@ parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	return v;
 }
 
+int
+parse_size(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *out)
+{
+	static const char units[] = "kKmMgG";
+	char digits[24];
+	const char *u;
+	size_t n = strlen(s);
+	unsigned long long v;
+	int shift = 0;
+
+	if (n > 0 && (u = strchr(units, s[n - 1])) != NULL) {
+		shift = (int)((u - units) / 2 + 1) * 10;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(digits))
+		return -1;
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	if (scan_uint(digits, max >> shift, &v) < 0)
+		return -1;
+	v <<= shift;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+unsigned long long
+xparse_size(const char *s, unsigned long long min, unsigned long long max,
+    const char *what)
+{
+	unsigned long long v;
+
+	if (parse_size(s, min, max, &v) < 0)
+		die_usage("invalid %s '%s'", what, s);
+	return v;
+}
+
 long long
 parse_duration(const char *s)
 {

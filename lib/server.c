@@ -53,6 +53,21 @@ server_setup(void)
 	}
 }
 
+unsigned
+fd_conn_cap(unsigned fds_per_conn)
+{
+	struct rlimit rl;
+	rlim_t n, reserve;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 1 << 20;
+	n = rl.rlim_cur;
+	/* stdio, the listener, the loop, a log, a lookup: never below 8. */
+	reserve = n / 16 < 8 ? 8 : n / 16 > 256 ? 256 : n / 16;
+	n = n > reserve + fds_per_conn ? (n - reserve) / fds_per_conn : 1;
+	return n > 1000000 ? 1000000 : (unsigned)n;
+}
+
 /* A name or a decimal id; -1 if it is neither. */
 static long
 lookup_id(const char *s, int group)

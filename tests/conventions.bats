@@ -43,7 +43,7 @@ import socket, sys
 tcp, host, port = sys.argv[1] == "tcpserve", sys.argv[2], int(sys.argv[3])
 s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
                   socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
-s.settimeout(2)
+s.settimeout(5)
 if len(sys.argv) > 4:
     s.bind((sys.argv[4], 0))
 try:

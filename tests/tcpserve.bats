@@ -74,7 +74,13 @@ cpu_ticks() {
 	    '-u nosuchuserhere 127.0.0.1 0' '-u root:nosuchgrouphere 127.0.0.1 0' \
 	    '-4 ::1 0' '-6 127.0.0.1 0' '-4 -6 127.0.0.1 0' \
 	    '--echo 127.0.0.1 0 cat' '-i 5 127.0.0.1 0 cat' '-x 127.0.0.1 0' \
-	    '--bogus 127.0.0.1 0' '[::1 0' '-4 :: 0'; do
+	    '--bogus 127.0.0.1 0' '[::1 0' '-4 :: 0' \
+	    '--max-pending 1.5M --echo 127.0.0.1 0' '--max-pending 0 --echo 127.0.0.1 0' \
+	    '--max-pending 4X --echo 127.0.0.1 0' '--max-pending M --echo 127.0.0.1 0' \
+	    '--max-pending -4k --echo 127.0.0.1 0' '--max-pending 2048G --echo 127.0.0.1 0' \
+	    '--max-pending 4M 127.0.0.1 0' '--max-pending 4M 127.0.0.1 0 cat' \
+	    '-T 1 127.0.0.1 0' '-T 1 --echo 127.0.0.1 0' '-T -1 127.0.0.1 0 cat' \
+	    '-T 1s 127.0.0.1 0 cat'; do
 		run -2 --separate-stderr sb tcpserve $args
 		assert_usage_error tcpserve
 	done
@@ -84,6 +90,10 @@ cpu_ticks() {
 	[ "$stderr" = "tcpserve: invalid CIDR '300.1.1.1'" ]
 	run -2 --separate-stderr sb tcpserve -4 ::1 0
 	[ "$stderr" = "tcpserve: '::1' is not an IPv4 address" ]
+	run -2 --separate-stderr sb tcpserve --max-pending 10x --echo 127.0.0.1 0
+	[ "$stderr" = "tcpserve: invalid size '10x'" ]
+	run -2 --separate-stderr sb tcpserve --max-pending 1M 127.0.0.1 0 cat
+	[ "$stderr" = "tcpserve: --max-pending is for --echo" ]
 }
 
 @test "-h prints the usage; port 0 is announced, -q silences it" {
@@ -220,6 +230,78 @@ for i in range(100):
     time.sleep(0.05)' "$PORT"
 	[ "$output" = "$(printf 'True\nserved')" ]
 	grep -q '^tcpserve: refused 127.0.0.1:[0-9]*: too many connections$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "program mode: -T ends idle programs, so -c 2 cannot be locked by two clients" {
+	start_server tcpserve -v -c 2 -T 1 127.0.0.1 0 cat
+	run -0 py '
+a = conn(sys.argv[1]); a.sendall(b"a"); assert a.recv(1) == b"a"
+b = conn(sys.argv[1]); b.sendall(b"b"); assert b.recv(1) == b"b"
+c = conn(sys.argv[1]); c.sendall(b"c")
+print(c.recv(1).decode(), closed(a), closed(b))' "$PORT"
+	[ "$output" = "c True True" ]
+	err=$BATS_TEST_TMPDIR/server.err
+	[ "$(grep -Ec '^tcpserve: 127.0.0.1:[0-9]+ pid [0-9]+: time limit, SIGTERM$' "$err")" -ge 2 ]
+	[ "$(grep -Ec '^tcpserve: closed 127.0.0.1:[0-9]+ pid [0-9]+ signal 15$' "$err")" -ge 2 ]
+	! grep -q SIGKILL "$err"
+}
+
+@test "program mode: -T sends SIGKILL 5 s after a SIGTERM that was ignored" {
+	start_server tcpserve -v -T 0.2 127.0.0.1 0 sh -c 'trap "" TERM; echo up; read x'
+	run -0 py '
+s = conn(sys.argv[1]); assert s.recv(3) == b"up\n"
+s.settimeout(15)
+print(closed(s))' "$PORT"
+	[ "$output" = True ]
+	err=$BATS_TEST_TMPDIR/server.err
+	wait_for grep -Eq '^tcpserve: closed 127.0.0.1:[0-9]+ pid [0-9]+ signal 9$' "$err"
+	grep -Eq '^tcpserve: 127.0.0.1:[0-9]+ pid [0-9]+: time limit, SIGTERM$' "$err"
+	grep -Eq '^tcpserve: 127.0.0.1:[0-9]+ pid [0-9]+: still running, SIGKILL$' "$err"
+}
+
+@test "-C counts an IPv6 client by its /64 and an IPv4 one by its address" {
+	unshare -n true 2>/dev/null || skip "needs unshare -n (root)"
+	cat >"$BATS_TEST_TMPDIR/clients.py" <<-'EOF'
+	import socket, sys
+	def one(src, dst):
+	    fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+	    s = socket.socket(fam)
+	    s.settimeout(10)
+	    s.bind((src, 0))
+	    s.connect((dst, int(sys.argv[1])))
+	    s.sendall(b"x")
+	    try:
+	        got = s.recv(1)
+	    except ConnectionResetError:
+	        got = b""
+	    return s, "served" if got == b"x" else "closed"
+	held = []
+	for src, dst in [("fd00::1", "fd00::1"), ("fd00::2", "fd00::1"),
+	    ("fd00:0:0:1::1", "fd00::1"), ("127.0.0.1", "127.0.0.1"),
+	    ("127.0.0.2", "127.0.0.1"), ("127.0.0.2", "127.0.0.1")]:
+	    s, what = one(src, dst)
+	    held.append(s)
+	    print(src, what)
+	EOF
+	run -0 unshare -n bash -c '
+		set -e
+		ip link set lo up
+		for a in fd00::1 fd00::2 fd00:0:0:1::1; do
+			ip addr add $a/64 dev lo nodad
+		done
+		"$SOCKBOX" tcpserve -v -C 1 "" 0 cat 2>"$1/server.err" 3>&- &
+		pid=$!
+		trap "kill $pid; wait $pid || true" EXIT
+		for i in $(seq 200); do
+			port=$(sed -n "s/.*listening on .*:\([0-9]*\)$/\1/p" "$1/server.err")
+			[ -n "$port" ] && break
+			sleep 0.05
+		done
+		python3 "$1/clients.py" "$port"' _ "$BATS_TEST_TMPDIR"
+	[ "$output" = "$(printf '%s\n' 'fd00::1 served' 'fd00::2 closed' \
+		'fd00:0:0:1::1 served' '127.0.0.1 served' '127.0.0.2 served' \
+		'127.0.0.2 closed')" ]
+	grep -q '^tcpserve: refused \[fd00::2\]:[0-9]*: too many connections$' "$BATS_TEST_TMPDIR/server.err"
 }
 
 @test "access lists: -a/-d for IPv4, the most specific wins; no program for the denied" {
@@ -363,8 +445,7 @@ print("all back", got == total)' "$PORT" "$SERVER_PID"
 }
 
 @test "echo: a client reset costs only its own connection" {
-	start_server tcpserve -v --echo 127.0.0.1 0
-	run -0 py '
+	resets='
 import struct
 keep = conn(sys.argv[1])
 for i in range(20):
@@ -373,10 +454,19 @@ for i in range(20):
     r.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     r.close()
 keep.sendall(b"still here")
-print(keep.recv(64).decode())' "$PORT"
+print(keep.recv(64).decode())'
+	start_server tcpserve -v --echo 127.0.0.1 0
+	run -0 py "$resets" "$PORT"
 	[ "$output" = "still here" ]
 	kill -0 "$SERVER_PID"
 	wait_for grep -Eq '^tcpserve: warning: 127.0.0.1:[0-9]+: (Connection reset by peer|Broken pipe)$' "$BATS_TEST_TMPDIR/server.err"
+	# Without -v a client cannot write to the server's log at will.
+	stop_server
+	start_server tcpserve --echo 127.0.0.1 0
+	run -0 py "$resets" "$PORT"
+	[ "$output" = "still here" ]
+	kill -0 "$SERVER_PID"
+	[ "$(cat "$BATS_TEST_TMPDIR/server.err")" = "tcpserve: listening on 127.0.0.1:$PORT" ]
 }
 
 @test "echo: -i closes an idle connection, -v logs it" {
@@ -386,6 +476,118 @@ s = conn(sys.argv[1]); s.sendall(b"x"); assert s.recv(1) == b"x"
 print(closed(s))' "$PORT"
 	[ "$output" = True ]
 	grep -q '^tcpserve: closed 127.0.0.1:[0-9]*: idle timeout$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "echo: --max-pending bounds 200 clients that never read; a fresh one is served" {
+	start_server tcpserve --max-pending 4M --echo 127.0.0.1 0
+	run -0 --separate-stderr py '
+def hwm():
+    for l in open("/proc/%s/status" % sys.argv[2]):
+        if l.startswith("VmHWM:"):
+            return int(l.split()[1])
+base = hwm()
+socks = []
+for i in range(200):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.setblocking(False)
+    socks.append(s)
+data = os.urandom(65536)
+sent, still = 0, 0
+for r in range(2000):
+    moved = 0
+    for s in socks:
+        try:
+            moved += s.send(data)
+        except BlockingIOError:
+            pass
+    sent += moved
+    still = still + 1 if moved == 0 else 0
+    if still >= 20:
+        break
+    if moved == 0:
+        time.sleep(0.05)
+grown = hwm() - base
+print("sent MiB", sent >> 20, "grown KiB", grown, file=sys.stderr)
+# 200 full 128 KiB buffers would be 25 MiB; the budget is 4 MiB.
+print("stalled", still >= 20, "bounded", sent > (50 << 20) and grown < 10 * 1024)
+f = conn(sys.argv[1])
+f.sendall(b"fresh")
+print(f.recv(5).decode())' "$PORT" "$SERVER_PID"
+	echo "$stderr"
+	[ "$output" = "$(printf 'stalled True bounded True\nfresh')" ]
+	kill -0 "$SERVER_PID"
+}
+
+@test "echo: a client over its share that does not read is closed, then others are served" {
+	start_server tcpserve -v --max-pending 64k --echo 127.0.0.1 0
+	run -0 --separate-stderr py '
+socks = []
+for i in range(8):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.setblocking(False)
+    socks.append(s)
+data = os.urandom(65536)
+still = 0
+for r in range(2000):
+    moved = 0
+    for s in socks:
+        try:
+            moved += s.send(data)
+        except (BlockingIOError, ConnectionError):
+            pass
+    still = still + 1 if moved == 0 else 0
+    if still >= 20:
+        break
+    if moved == 0:
+        time.sleep(0.05)
+# The budget is taken: a new client is still echoed, without a buffer.
+f = conn(sys.argv[1])
+f.sendall(b"fresh")
+print(f.recv(5).decode())
+# Stalled for 10 s with more than a share of 64k among 9: closed.
+for i in range(300):
+    if "stalled" in open(sys.argv[2]).read():
+        break
+    time.sleep(0.1)
+f.sendall(b"again")
+print(f.recv(5).decode())' "$PORT" "$BATS_TEST_TMPDIR/server.err"
+	[ "$output" = "$(printf 'fresh\nagain')" ]
+	grep -Eq '^tcpserve: closed 127.0.0.1:[0-9]+: stalled$' "$BATS_TEST_TMPDIR/server.err"
+}
+
+@test "echo: the default cap keeps clear of the descriptor limit; the rest wait" {
+	cat >"$BATS_TEST_TMPDIR/limited" <<-EOF
+	#!/bin/sh
+	ulimit -n 48 && exec "$SOCKBOX" "\$@"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/limited"
+	SOCKBOX=$BATS_TEST_TMPDIR/limited start_server tcpserve --echo 127.0.0.1 0
+	run -0 py '
+socks = [conn(sys.argv[1]) for i in range(60)]
+for s in socks:
+    s.sendall(b"x")
+    s.settimeout(0.3)
+served = []
+for s in socks:
+    try:
+        if s.recv(1) == b"x":
+            served.append(s)
+    except socket.timeout:
+        pass
+print("capped", 20 <= len(served) < 48)
+for s in served:
+    s.close()
+rest = [s for s in socks if s not in served]
+for s in rest:
+    s.settimeout(10)
+print("then served", sum(s.recv(1) == b"x" for s in rest) == len(rest))' "$PORT"
+	[ "$output" = "$(printf 'capped True\nthen served True')" ]
+	! grep -q 'Too many open files' "$BATS_TEST_TMPDIR/server.err"
 }
 
 @test "echo: 10,000 connections at once, every one still echoes" {
@@ -408,7 +610,8 @@ print(ok, "kib", rss_kib(sys.argv[2]) < 32 * 1024)' "$PORT" "$SERVER_PID"
 	ulimit -n 24 && exec "$SOCKBOX" "\$@"
 	EOF
 	chmod +x "$BATS_TEST_TMPDIR/limited"
-	SOCKBOX=$BATS_TEST_TMPDIR/limited start_server tcpserve --echo 127.0.0.1 0
+	# -c above the limit: the default cap would stop accepting first.
+	SOCKBOX=$BATS_TEST_TMPDIR/limited start_server tcpserve -c 1000 --echo 127.0.0.1 0
 	run -0 --separate-stderr py '
 n = 30
 socks = [conn(sys.argv[1]) for i in range(n)]
