@@ -204,3 +204,44 @@ check_lost() {
 		assert_usage_error tcpserve
 	done
 }
+
+# client SEND: connect to $PORT, send SEND, half-close, print what comes.
+client() {
+	python3 -c '
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.sendall(sys.argv[2].encode())
+c.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    out += d
+sys.stdout.buffer.write(out)' "$PORT" "$1"
+}
+
+@test "tcpserve relay --recv-only, --send-only, --crlf; -v counts both ways" {
+	printf 'line one\nline two\n' >"$T/in"
+	SERVER_IN=$T/in start_server tcpserve --recv-only 127.0.0.1 0
+	run -0 client 'to the server'
+	[ -z "$output" ]
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	[ "$(cat "$T/server.out")" = "to the server" ]
+	SERVER_IN=$T/in start_server tcpserve --send-only 127.0.0.1 0
+	run -0 client 'dropped'
+	[ "$output" = "$(cat "$T/in")" ]
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" = 0 ]
+	[ ! -s "$T/server.out" ]
+	SERVER_IN=$T/in start_server tcpserve -v --crlf 127.0.0.1 0
+	run -0 client 'abc'
+	[ "$output" = "$(printf 'line one\r\nline two\r')" ]
+	wait_exit "$SERVER_PID"
+	grep -Eq "^tcpserve: 127\.0\.0\.1:[0-9]+: sent 20 bytes, received 3 bytes in [0-9]+\.[0-9]{3} s$" "$T/server.err"
+	run --separate-stderr -2 sb tcpserve --recv-only --send-only 127.0.0.1 0
+	assert_usage_error tcpserve
+	run --separate-stderr -2 sb tcpserve --crlf 127.0.0.1 0 cat
+	assert_usage_error tcpserve
+}
