@@ -61,7 +61,7 @@ closed_port() {
 	printf 'one\n\nthree 3\nfour' | sb udpsend 127.0.0.1 "$PORT"
 	wait_exit "$SERVER_PID"
 	[ "$EXIT_STATUS" -eq 0 ]
-	[ "$(out)" = "onethree 3four" ]
+	[ "$(out)" = "$(printf 'one\n\nthree 3\nfour')" ]
 	run -0 sed -n 's/.* \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/server.err"
 	[ "$output" = "$(printf '3\n0\n7\n4')" ]
 }
@@ -73,7 +73,7 @@ closed_port() {
 	[ "$output" = "$(printf 'udpsend: sending to 127.0.0.1:%s\nudpsend: 100000 datagrams sent to 127.0.0.1:%s' "$PORT" "$PORT")" ]
 	wait_exit "$SERVER_PID" 30
 	[ "$EXIT_STATUS" -eq 0 ]
-	tr -d '\n' <"$BATS_TEST_TMPDIR/lines" | cmp - "$BATS_TEST_TMPDIR/server.out"
+	cmp "$BATS_TEST_TMPDIR/lines" "$BATS_TEST_TMPDIR/server.out"
 }
 
 @test "lines of falling, equal and mixed lengths keep each datagram's size" {
@@ -83,7 +83,7 @@ closed_port() {
 	run -0 sb udpsend 127.0.0.1 "$PORT" <"$BATS_TEST_TMPDIR/lines"
 	wait_exit "$SERVER_PID" 30
 	[ "$EXIT_STATUS" -eq 0 ]
-	tr -d '\n' <"$BATS_TEST_TMPDIR/lines" | cmp - "$BATS_TEST_TMPDIR/server.out"
+	cmp "$BATS_TEST_TMPDIR/lines" "$BATS_TEST_TMPDIR/server.out"
 	awk '{ print length($0) }' "$BATS_TEST_TMPDIR/lines" >"$BATS_TEST_TMPDIR/want"
 	sed -n 's/.* \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/server.err" |
 		cmp - "$BATS_TEST_TMPDIR/want"
@@ -111,7 +111,7 @@ print(" ".join(g.decode() for g in got))
 }
 
 @test "-0: all of stdin is one datagram, binary-safe, up to 65,507 bytes" {
-	start_server udpserve -v -n 3 127.0.0.1 0
+	start_server udpserve -0 -v -n 3 127.0.0.1 0
 	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4)' \
 		>"$BATS_TEST_TMPDIR/bin"
 	head -c 65507 /dev/urandom >"$BATS_TEST_TMPDIR/big"
@@ -145,7 +145,7 @@ print(" ".join(g.decode() for g in got))
 	[ "$stderr" = "udpsend: datagram of 65528 bytes is larger than the maximum of 65527" ]
 	run -0 sb udpsend 127.0.0.1 "$PORT" end
 	wait_for grep -q ' 3 bytes$' "$BATS_TEST_TMPDIR/server.err"
-	[ "$(out)" = firstend ]
+	[ "$(out)" = "$(printf 'first\nend')" ]
 }
 
 @test "a refused port: HOST port PORT: Connection refused, exit 1" {
@@ -218,7 +218,7 @@ a.sendto(b"genuine " + data, peer)
 	run -0 sb udpsend -6 '[::1]' "$PORT" <<<"seven"
 	wait_exit "$SERVER_PID"
 	[ "$EXIT_STATUS" -eq 0 ]
-	[ "$(out)" = sixseven ]
+	[ "$(out)" = "$(printf 'six\nseven')" ]
 	grep -q '^udpserve: \[::1\]:[0-9]* 3 bytes$' "$BATS_TEST_TMPDIR/server.err"
 }
 
