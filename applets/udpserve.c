@@ -4,7 +4,6 @@
  * recvmmsg batches; replies leave from the address the datagram reached.
  */
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,30 +68,20 @@ on_child(int sig)
 	(void)sig;	/* only to end ppoll */
 }
 
-/* Write S.out to stdout, letting SIGTERM/SIGINT interrupt a wait. */
+/*
+ * Write S.out to stdout, letting SIGTERM/SIGINT interrupt a wait (what
+ * is not written then is lost: the server is stopping).
+ */
 static void
 write_out(void)
 {
-	struct iovec *iov = S.out;
-	ssize_t w;
 	int n = S.nout;
 
 	S.nout = 0;
 	sigprocmask(SIG_SETMASK, &S.open, NULL);
-	while (n > 0 && !server_stop) {
-		w = writev(STDOUT_FILENO, iov, n < IOV_MAX ? n : IOV_MAX);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			die_errno(EXIT_FAIL, "stdout");
-		}
-		for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
-			w -= iov->iov_len;
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= w;
-		}
-	}
+	if (write_iov(STDOUT_FILENO, S.out, n, &server_stop) < 0 &&
+	    errno != EINTR)
+		die_errno(EXIT_FAIL, "stdout");
 	sigprocmask(SIG_SETMASK, &S.blocked, NULL);
 }
 

@@ -159,18 +159,42 @@ print(" ".join(g.decode() for g in got))
 	[ "$stderr" = "udpsend: 127.0.0.1 port $PORT: Connection refused" ]
 }
 
-@test "-r: each reply is written exactly as received, in order" {
+@test "-r: each reply is printed as a line, in order; -0: exactly as received" {
 	start_server udpserve -r '>' 127.0.0.1 0
 	run -0 sb udpsend -r 127.0.0.1 "$PORT" ping
 	[ "$output" = ">ping" ]
-	run -0 sb udpsend -r 127.0.0.1 "$PORT" <<<"$(printf 'a\nbb\nccc')"
-	[ "$output" = ">a>bb>ccc" ]
+	sb udpsend -r 127.0.0.1 "$PORT" <<<"$(printf 'a\nbb\n\nccc')" >"$BATS_TEST_TMPDIR/reply"
+	printf '>a\n>bb\n>\n>ccc\n' | cmp - "$BATS_TEST_TMPDIR/reply"
+	# A reply that ends with a newline gets no second one.
+	printf 'x\n' | sb udpsend -0 -r 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/reply"
+	printf '>x\n' | cmp - "$BATS_TEST_TMPDIR/reply"
+	stop_server
+	start_server udpserve 127.0.0.1 0 sh -c 'cat; echo'
+	sb udpsend -r 127.0.0.1 "$PORT" one two >"$BATS_TEST_TMPDIR/reply"
+	printf 'one two\n' | cmp - "$BATS_TEST_TMPDIR/reply"
 	stop_server
 	start_server udpserve --echo 127.0.0.1 0
 	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)))' \
 		>"$BATS_TEST_TMPDIR/bin"
 	sb udpsend -0 -r 127.0.0.1 "$PORT" <"$BATS_TEST_TMPDIR/bin" >"$BATS_TEST_TMPDIR/reply"
 	cmp "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/reply"
+	printf 'no newline' | sb udpsend -0 -r 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/reply"
+	printf 'no newline' | cmp - "$BATS_TEST_TMPDIR/reply"
+}
+
+@test "-r -w 0 waits for a reply without a limit" {
+	# Later than the default 2 s: a limit would have given up.
+	start_server udpserve 127.0.0.1 0 sh -c 'sleep 2.5; cat'
+	run -0 --separate-stderr sb udpsend -r -w 0 127.0.0.1 "$PORT" slow
+	[ "$output" = slow ]
+	[ -z "$stderr" ]
+}
+
+@test "-r: a failed write to stdout is udpsend: stdout: reason, exit 1" {
+	start_server udpserve --echo 127.0.0.1 0
+	run -1 --separate-stderr sh -c '"$SOCKBOX" udpsend -r 127.0.0.1 "$1" hi >/dev/full' _ "$PORT"
+	[ -z "$output" ]
+	[ "$stderr" = "udpsend: stdout: No space left on device" ]
 }
 
 @test "-r without a reply: no reply from ADDR:PORT, exit 1 at the end" {
@@ -230,4 +254,14 @@ a.sendto(b"genuine " + data, peer)
 	wait_exit "$SERVER_PID"
 	[ "$EXIT_STATUS" -eq 0 ]
 	[ "$(out)" = broadcast ]
+}
+
+@test "-b -r: a reply to a broadcast is taken from whichever address sends it" {
+	start_server udpserve --echo '*' 0
+	run -0 --separate-stderr sb udpsend -v -b -r 127.255.255.255 "$PORT" anyone
+	[ "$output" = anyone ]
+	# The server answers from its own address, not the broadcast one.
+	[ "${stderr_lines[1]}" = "udpsend: reply from 127.0.0.1:$PORT" ]
+	run -0 sb udpsend -b -r 127.255.255.255 "$PORT" <<<"$(printf 'a\nb')"
+	[ "$output" = "$(printf 'a\nb')" ]
 }
