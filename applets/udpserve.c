@@ -1,7 +1,8 @@
 /*
- * udpserve: a UDP server. Each datagram is printed, echoed, answered with
- * a prefix, or given to a program whose output is the reply. Receives in
- * recvmmsg batches; replies leave from the address the datagram reached.
+ * udpserve: a UDP server. Each datagram is printed as a line, echoed,
+ * answered with a prefix, or given to a program whose output is the reply
+ * (udpserve_prog.c); udpserve_reply.c decides whether and how to answer.
+ * Receives in recvmmsg batches; printing writes each batch with writev.
  */
 #include <errno.h>
 #include <signal.h>
