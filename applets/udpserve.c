@@ -42,8 +42,8 @@ const char udpserve_usage[] =
 #define BATCH	64		/* datagrams per recvmmsg */
 #define SLOT	65536		/* room for any UDP payload */
 #define RCVBUF	(8 << 20)
-#define GRO_SEGS 64		/* datagrams in one UDP_GRO receive, at most */
-/* A payload and a newline for every datagram of a batch. */
+#define GRO_SEGS 64		/* datagrams in one UDP_GRO receive, usually */
+/* A payload and a newline for every datagram of a usual batch. */
 #define OUT_IOV	(2 * BATCH * GRO_SEGS)
 
 static struct server {
@@ -86,12 +86,18 @@ write_out(void)
 	sigprocmask(SIG_SETMASK, &S.blocked, NULL);
 }
 
-/* Add len bytes at p to S.out, as part of the last iovec if they follow it. */
+/*
+ * Add len bytes at p to S.out, as part of the last iovec if they follow
+ * it. A full S.out is written first: the kernel's limit on a segmented
+ * run (64 datagrams, 128 since Linux 6.x) is not ours to count on.
+ */
 static void
 add_out(const char *p, size_t len)
 {
 	struct iovec *last;
 
+	if (S.nout == OUT_IOV)
+		write_out();
 	if (S.nout > 0) {
 		last = &S.out[S.nout - 1];
 		if ((char *)last->iov_base + last->iov_len == p) {

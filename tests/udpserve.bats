@@ -340,6 +340,38 @@ wait_out() {
 	cmp "$BATS_TEST_TMPDIR/lines" "$BATS_TEST_TMPDIR/server.out"
 }
 
+@test "runs of 128 one-byte datagrams: more lines in a batch than usual" {
+	# Linux takes up to 128 segments in one UDP_SEGMENT send (64 before
+	# 6.x); a receive batch can then hold 64 runs of 128 datagrams.
+	python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+try:
+    s.sendmsg([b"x" * 128], [(socket.IPPROTO_UDP, 103, (1).to_bytes(2, "little"))], 0, s.getsockname())
+except OSError:
+    exit(1)
+' 2>/dev/null || skip "no UDP_SEGMENT runs of 128 here"
+	start_server udpserve -n 12800 127.0.0.1 0
+	# Stopped, it finds them all queued: one receive takes 64 runs.
+	kill -STOP "$SERVER_PID"
+	python3 -c '
+import socket, string, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+run = (string.ascii_letters * 3)[:128].encode()
+for i in range(100):
+    s.sendmsg([run], [(socket.IPPROTO_UDP, 103, (1).to_bytes(2, "little"))], 0, ("127.0.0.1", int(sys.argv[1])))
+' "$PORT"
+	kill -CONT "$SERVER_PID"
+	wait_exit "$SERVER_PID" 30
+	[ "$EXIT_STATUS" -eq 0 ]
+	python3 -c '
+import string
+run = (string.ascii_letters * 3)[:128]
+print("".join(c + "\n" for c in run * 100), end="")
+' | cmp - "$BATS_TEST_TMPDIR/server.out"
+}
+
 @test "-w 0: no idle limit" {
 	start_server udpserve -w 0 -n 1 127.0.0.1 0
 	sleep 0.3	# longer than a 0 s limit would have let it live
