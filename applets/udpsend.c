@@ -1,7 +1,8 @@
 /*
  * udpsend: send datagrams to HOST PORT: the operands as one message, or
  * one per stdin line (sendmmsg batches), or all of stdin as one (-0);
- * optionally wait for a reply to each (-r).
+ * optionally wait for a reply to each (-r), printed as a line (exactly
+ * with -0).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/uio.h>
 #include "../lib/sockbox.h"
 
 const char udpsend_usage[] =
@@ -22,10 +24,10 @@ const char udpsend_usage[] =
 "\n"
 "  -4, -6    IPv4 / IPv6 only\n"
 "  -v        report the peer and the number of datagrams sent\n"
-"  -0        send all of stdin as one datagram (binary-safe)\n"
-"  -b        allow sending to a broadcast address\n"
-"  -r        wait for one reply to each datagram and print it\n"
-"  -w SECS   how long -r waits for each reply (default 2)\n"
+"  -0        send all of stdin as one datagram, print replies exactly\n"
+"  -b        allow a broadcast address; take replies from any address\n"
+"  -r        wait for one reply to each datagram and print it as a line\n"
+"  -w SECS   how long -r waits for each reply (default 2; 0: no limit)\n"
 "  -s ADDR   source address\n"
 "  -p PORT   source port\n";
 
@@ -45,6 +47,10 @@ static char inbuf[INBUF];
 
 struct sender {
 	int fd, max, reply, verbose, rc;
+	int exact;			/* -0: replies printed as received */
+	/* -b: the socket is not connected; where each datagram goes */
+	struct sockaddr_storage to;
+	socklen_t tolen;
 	long long wait_ms;
 	const char *host, *port;	/* as given, for messages */
 	char peer[ADDRPORT_LEN];
@@ -147,6 +153,8 @@ build_msgs(struct sender *s, int from)
 	while (i < s->n) {
 		mh = &s->msgs[m].msg_hdr;
 		memset(mh, 0, sizeof(*mh));
+		mh->msg_name = s->tolen ? &s->to : NULL;
+		mh->msg_namelen = s->tolen;
 		mh->msg_iov = &s->iov[i];
 		len = s->iov[i].iov_len;
 		total = len;
@@ -208,26 +216,48 @@ flush_batch(struct sender *s)
 	s->n = 0;
 }
 
-/* Wait for one reply and copy it to stdout; a missing one is noted. */
+/* A reply to stdout: a newline added unless it ends with one (not -0). */
+static void
+print_reply(const struct sender *s, char *buf, size_t n)
+{
+	struct iovec iov[2] = { { buf, n }, { "\n", 1 } };
+	int cnt = s->exact || (n > 0 && buf[n - 1] == '\n') ? 1 : 2;
+
+	if (write_iov(STDOUT_FILENO, iov, cnt, NULL) < 0)
+		die_errno(EXIT_FAIL, "stdout");
+}
+
+/*
+ * Wait for one reply and print it; a missing one is noted. Connected, the
+ * kernel drops datagrams from other addresses; with -b any address may
+ * answer (never the broadcast address itself), and -v names it.
+ */
 static void
 await_reply(struct sender *s)
 {
 	static char buf[65536];
 	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
+	char where[ADDRPORT_LEN];
 	ssize_t n;
 	int r;
 
-	if ((r = poll(&pfd, 1, (int)s->wait_ms)) < 0)
-		die_errno(EXIT_FAIL, "poll");
+	while ((r = poll(&pfd, 1, s->wait_ms ? (int)s->wait_ms : -1)) < 0)
+		if (errno != EINTR)
+			die_errno(EXIT_FAIL, "poll");
 	if (r == 0) {
 		warn_msg("no reply from %s", s->peer);
 		s->rc = EXIT_FAIL;
 		return;
 	}
-	if ((n = recv(s->fd, buf, sizeof(buf), 0)) < 0)
+	if ((n = recvfrom(s->fd, buf, sizeof(buf), 0,
+	    (struct sockaddr *)&from, &fromlen)) < 0)
 		die_peer(s, errno);
-	if (fwrite(buf, 1, n, stdout) != (size_t)n || fflush(stdout) != 0)
-		die_errno(EXIT_FAIL, "write stdout");
+	if (s->verbose && s->tolen)
+		warn_msg("reply from %s", fmt_addrport(
+		    (struct sockaddr *)&from, where, sizeof(where)));
+	print_reply(s, buf, (size_t)n);
 }
 
 /* One datagram: into the batch, or sent at once when replies are awaited. */
@@ -247,7 +277,8 @@ add_datagram(struct sender *s, const char *p, size_t len)
 			flush_batch(s);
 		return;
 	}
-	while (send(s->fd, p, len, 0) < 0) {
+	while (sendto(s->fd, p, len, 0, s->tolen ? (struct sockaddr *)&s->to :
+	    NULL, s->tolen) < 0) {
 		if (!transient(errno))
 			die_peer(s, errno);
 		back_off(s, &tries);
@@ -354,7 +385,11 @@ send_operands(struct sender *s, char **words, int n)
 	flush_batch(s);
 }
 
-/* A socket connected to the first of HOST's addresses that takes one. */
+/*
+ * A socket connected to the first of HOST's addresses that takes one. With
+ * -b not connected, so that a reply from any address is received: the
+ * first address the socket is made for is where datagrams go.
+ */
 static void
 open_peer(struct sender *s, int port, int family, const struct source *src,
     int broadcast)
@@ -380,7 +415,10 @@ open_peer(struct sender *s, int port, int family, const struct source *src,
 		else
 			setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one,
 			    sizeof(one));
-		if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (broadcast) {
+			memcpy(&s->to, ai->ai_addr, ai->ai_addrlen);
+			s->tolen = ai->ai_addrlen;
+		} else if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) < 0) {
 			saved = errno;
 			close(s->fd);
 			s->fd = -1;
@@ -427,7 +465,7 @@ udpsend_main(int argc, char **argv)
 			xset_family(&family, ch);
 			break;
 		case '0':
-			whole = 1;
+			whole = s.exact = 1;
 			break;
 		case 'b':
 			broadcast = 1;

@@ -559,5 +559,12 @@ int dgram_max(const struct sockaddr *sa);
  * maximum when privileged; failure is silent (the default stays).
  */
 void grow_sockbuf(int fd, int which, int bytes);
+/*
+ * Write all n iovecs to fd (any n: IOV_MAX at a time), going on after
+ * short writes and EINTR, unless stop is set and *stop is true then.
+ * 0, or -1 with errno set (EINTR when stopped). The iovecs are used up.
+ */
+struct iovec;
+int write_iov(int fd, struct iovec *iov, int n, volatile int *stop);
 
 #endif

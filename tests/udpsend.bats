@@ -61,7 +61,7 @@ closed_port() {
 	printf 'one\n\nthree 3\nfour' | sb udpsend 127.0.0.1 "$PORT"
 	wait_exit "$SERVER_PID"
 	[ "$EXIT_STATUS" -eq 0 ]
-	[ "$(out)" = "onethree 3four" ]
+	[ "$(out)" = "$(printf 'one\n\nthree 3\nfour')" ]
 	run -0 sed -n 's/.* \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/server.err"
 	[ "$output" = "$(printf '3\n0\n7\n4')" ]
 }
@@ -73,7 +73,7 @@ closed_port() {
 	[ "$output" = "$(printf 'udpsend: sending to 127.0.0.1:%s\nudpsend: 100000 datagrams sent to 127.0.0.1:%s' "$PORT" "$PORT")" ]
 	wait_exit "$SERVER_PID" 30
 	[ "$EXIT_STATUS" -eq 0 ]
-	tr -d '\n' <"$BATS_TEST_TMPDIR/lines" | cmp - "$BATS_TEST_TMPDIR/server.out"
+	cmp "$BATS_TEST_TMPDIR/lines" "$BATS_TEST_TMPDIR/server.out"
 }
 
 @test "lines of falling, equal and mixed lengths keep each datagram's size" {
@@ -83,7 +83,7 @@ closed_port() {
 	run -0 sb udpsend 127.0.0.1 "$PORT" <"$BATS_TEST_TMPDIR/lines"
 	wait_exit "$SERVER_PID" 30
 	[ "$EXIT_STATUS" -eq 0 ]
-	tr -d '\n' <"$BATS_TEST_TMPDIR/lines" | cmp - "$BATS_TEST_TMPDIR/server.out"
+	cmp "$BATS_TEST_TMPDIR/lines" "$BATS_TEST_TMPDIR/server.out"
 	awk '{ print length($0) }' "$BATS_TEST_TMPDIR/lines" >"$BATS_TEST_TMPDIR/want"
 	sed -n 's/.* \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/server.err" |
 		cmp - "$BATS_TEST_TMPDIR/want"
@@ -111,7 +111,7 @@ print(" ".join(g.decode() for g in got))
 }
 
 @test "-0: all of stdin is one datagram, binary-safe, up to 65,507 bytes" {
-	start_server udpserve -v -n 3 127.0.0.1 0
+	start_server udpserve -0 -v -n 3 127.0.0.1 0
 	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4)' \
 		>"$BATS_TEST_TMPDIR/bin"
 	head -c 65507 /dev/urandom >"$BATS_TEST_TMPDIR/big"
@@ -145,7 +145,7 @@ print(" ".join(g.decode() for g in got))
 	[ "$stderr" = "udpsend: datagram of 65528 bytes is larger than the maximum of 65527" ]
 	run -0 sb udpsend 127.0.0.1 "$PORT" end
 	wait_for grep -q ' 3 bytes$' "$BATS_TEST_TMPDIR/server.err"
-	[ "$(out)" = firstend ]
+	[ "$(out)" = "$(printf 'first\nend')" ]
 }
 
 @test "a refused port: HOST port PORT: Connection refused, exit 1" {
@@ -159,18 +159,42 @@ print(" ".join(g.decode() for g in got))
 	[ "$stderr" = "udpsend: 127.0.0.1 port $PORT: Connection refused" ]
 }
 
-@test "-r: each reply is written exactly as received, in order" {
+@test "-r: each reply is printed as a line, in order; -0: exactly as received" {
 	start_server udpserve -r '>' 127.0.0.1 0
 	run -0 sb udpsend -r 127.0.0.1 "$PORT" ping
 	[ "$output" = ">ping" ]
-	run -0 sb udpsend -r 127.0.0.1 "$PORT" <<<"$(printf 'a\nbb\nccc')"
-	[ "$output" = ">a>bb>ccc" ]
+	sb udpsend -r 127.0.0.1 "$PORT" <<<"$(printf 'a\nbb\n\nccc')" >"$BATS_TEST_TMPDIR/reply"
+	printf '>a\n>bb\n>\n>ccc\n' | cmp - "$BATS_TEST_TMPDIR/reply"
+	# A reply that ends with a newline gets no second one.
+	printf 'x\n' | sb udpsend -0 -r 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/reply"
+	printf '>x\n' | cmp - "$BATS_TEST_TMPDIR/reply"
+	stop_server
+	start_server udpserve 127.0.0.1 0 sh -c 'cat; echo'
+	sb udpsend -r 127.0.0.1 "$PORT" one two >"$BATS_TEST_TMPDIR/reply"
+	printf 'one two\n' | cmp - "$BATS_TEST_TMPDIR/reply"
 	stop_server
 	start_server udpserve --echo 127.0.0.1 0
 	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)))' \
 		>"$BATS_TEST_TMPDIR/bin"
 	sb udpsend -0 -r 127.0.0.1 "$PORT" <"$BATS_TEST_TMPDIR/bin" >"$BATS_TEST_TMPDIR/reply"
 	cmp "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/reply"
+	printf 'no newline' | sb udpsend -0 -r 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/reply"
+	printf 'no newline' | cmp - "$BATS_TEST_TMPDIR/reply"
+}
+
+@test "-r -w 0 waits for a reply without a limit" {
+	# Later than the default 2 s: a limit would have given up.
+	start_server udpserve 127.0.0.1 0 sh -c 'sleep 2.5; cat'
+	run -0 --separate-stderr sb udpsend -r -w 0 127.0.0.1 "$PORT" slow
+	[ "$output" = slow ]
+	[ -z "$stderr" ]
+}
+
+@test "-r: a failed write to stdout is udpsend: stdout: reason, exit 1" {
+	start_server udpserve --echo 127.0.0.1 0
+	run -1 --separate-stderr sh -c '"$SOCKBOX" udpsend -r 127.0.0.1 "$1" hi >/dev/full' _ "$PORT"
+	[ -z "$output" ]
+	[ "$stderr" = "udpsend: stdout: No space left on device" ]
 }
 
 @test "-r without a reply: no reply from ADDR:PORT, exit 1 at the end" {
@@ -218,7 +242,7 @@ a.sendto(b"genuine " + data, peer)
 	run -0 sb udpsend -6 '[::1]' "$PORT" <<<"seven"
 	wait_exit "$SERVER_PID"
 	[ "$EXIT_STATUS" -eq 0 ]
-	[ "$(out)" = sixseven ]
+	[ "$(out)" = "$(printf 'six\nseven')" ]
 	grep -q '^udpserve: \[::1\]:[0-9]* 3 bytes$' "$BATS_TEST_TMPDIR/server.err"
 }
 
@@ -230,4 +254,14 @@ a.sendto(b"genuine " + data, peer)
 	wait_exit "$SERVER_PID"
 	[ "$EXIT_STATUS" -eq 0 ]
 	[ "$(out)" = broadcast ]
+}
+
+@test "-b -r: a reply to a broadcast is taken from whichever address sends it" {
+	start_server udpserve --echo '*' 0
+	run -0 --separate-stderr sb udpsend -v -b -r 127.255.255.255 "$PORT" anyone
+	[ "$output" = anyone ]
+	# The server answers from its own address, not the broadcast one.
+	[ "${stderr_lines[1]}" = "udpsend: reply from 127.0.0.1:$PORT" ]
+	run -0 sb udpsend -b -r 127.255.255.255 "$PORT" <<<"$(printf 'a\nb')"
+	[ "$output" = "$(printf 'a\nb')" ]
 }

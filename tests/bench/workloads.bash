@@ -374,7 +374,8 @@ udp_once() {
 	local t=$1 srv per=65 t0 bytes last b0 b1 lines
 	PORT=
 	case $t in
-	sockbox) per=64; srv=("$SOCKBOX" udpserve -n "$UDP_LINES" 127.0.0.1 0) ;;
+	# udpserve prints each 64-byte datagram as a line.
+	sockbox) srv=("$SOCKBOX" udpserve -n "$UDP_LINES" 127.0.0.1 0) ;;
 	"OpenBSD nc")
 		PORT=$("$BIN/freeport" udp)
 		srv=(nc.openbsd -u -l 127.0.0.1 "$PORT") ;;

@@ -1,0 +1,69 @@
+/*
+ * udpserve.h: what udpserve's three files share. udpserve.c receives and
+ * prints, udpserve_reply.c answers (and decides whether to), and
+ * udpserve_prog.c runs a PROG per datagram.
+ */
+#ifndef UDPSERVE_H
+#define UDPSERVE_H
+
+#include <poll.h>
+#include <netinet/in.h>
+#include "../lib/sockbox.h"
+
+#define CTL_LEN	(CMSG_SPACE(sizeof(struct in_pktinfo)) + \
+		 CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)))
+#ifndef UDP_GRO
+#define UDP_GRO	104
+#endif
+
+/* Where a datagram came from and arrived at, and how to answer it. */
+struct origin {
+	struct sockaddr_storage peer, local;
+	socklen_t peerlen;
+	/* the pktinfo a reply is sent with */
+	_Alignas(struct cmsghdr) char ctl[CTL_LEN];
+	size_t ctllen;
+	int seg;		/* UDP_GRO: datagrams of this size, the last shorter */
+	const char *refused;	/* why it gets no reply, or NULL */
+};
+
+/* ---- udpserve_reply.c: answering ---- */
+
+/*
+ * The socket replies leave from, its port, and the rules: any_port turns
+ * off the rule against source ports below 1024; rate is the most replies
+ * a second to one source (0: no limit).
+ */
+void setup_replies(int fd, int port, int any_port, unsigned rate);
+/* The peer, local address, reply pktinfo and GRO size of a datagram. */
+void read_origin(const struct msghdr *mh, struct origin *o);
+/*
+ * Why o may not be answered ("own address", "source port below 1024",
+ * "over the reply rate"), or NULL; a NULL answer counts as one reply
+ * against o's rate.
+ */
+const char *reply_refusal(const struct origin *o);
+/* A reply's header for o: to its peer, from its local address. */
+void reply_header(struct msghdr *mh, struct origin *o, struct iovec *iov,
+    int iovlen);
+/* Send n replies; one that fails is a warning and the rest still go. */
+void send_replies(struct mmsghdr *m, struct origin **o, int n);
+/* "warning: reply to ADDR:PORT: strerror(errno)". */
+void warn_reply(const struct origin *o);
+
+/* ---- udpserve_prog.c: a PROG per datagram ---- */
+
+/* Room for max programs of argv at once. */
+void setup_progs(char **argv, int max);
+/* How many programs are running (or still have pipes open). */
+int progs_running(void);
+/* Run PROG for one datagram; a failure is a warning and costs only it. */
+void start_prog(const struct origin *o, const char *data, size_t len);
+/* The programs' pipes into pfd (2 * max entries); returns how many. */
+int poll_progs(struct pollfd *pfd);
+/* Feed and drain the programs whose pipes poll_progs's pfd marked ready. */
+void serve_progs(const struct pollfd *pfd);
+/* Reap exited programs; a slot is free once reaped and drained. */
+void reap_progs(void);
+
+#endif
