@@ -428,8 +428,10 @@ open_peer(struct sender *s, int port, int family, const struct source *src,
 		fmt_addrport(ai->ai_addr, s->peer, sizeof(s->peer));
 	}
 	freeaddrinfo(res);
-	if (s->fd < 0)
-		die_peer(s, saved);
+	if (s->fd < 0) {
+		errno = saved;
+		die_errno(EXIT_FAIL, "%s port %s: connect", s->host, s->port);
+	}
 	if (s->verbose)
 		warn_msg("sending to %s", s->peer);
 }

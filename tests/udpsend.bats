@@ -265,3 +265,12 @@ a.sendto(b"genuine " + data, peer)
 	run -0 sb udpsend -b -r 127.255.255.255 "$PORT" <<<"$(printf 'a\nb')"
 	[ "$output" = "$(printf 'a\nb')" ]
 }
+
+@test "a failed connect(2) says so: no route to the peer" {
+	unshare -n true 2>/dev/null || skip "needs unshare -n (root)"
+	# A namespace with only loopback: 192.0.2.1 has no route at all.
+	run -1 --separate-stderr unshare -n bash -c \
+		'ip link set lo up; exec "$SOCKBOX" udpsend 192.0.2.1 9 hi' 3>&-
+	[ -z "$output" ]
+	[ "$stderr" = "udpsend: 192.0.2.1 port 9: connect: Network is unreachable" ]
+}
