@@ -249,7 +249,7 @@ a.sendto(b"genuine " + data, peer)
 @test "-b: a broadcast address needs it" {
 	start_server udpserve -n 1 '*' 0
 	run -1 --separate-stderr sb udpsend 127.255.255.255 "$PORT" x
-	[ "$stderr" = "udpsend: 127.255.255.255 port $PORT: Permission denied" ]
+	[ "$stderr" = "udpsend: 127.255.255.255 port $PORT: connect: Permission denied" ]
 	run -0 sb udpsend -b 127.255.255.255 "$PORT" broadcast
 	wait_exit "$SERVER_PID"
 	[ "$EXIT_STATUS" -eq 0 ]
