@@ -11,20 +11,27 @@
 #include "../lib/sockbox.h"
 
 const char tcpconnect_usage[] =
-"usage: tcpconnect [-46v] [-w SECS] [-i SECS] [-t SECS] [-s ADDR] [-p PORT]\n"
-"                  [-z] HOST PORT [PROG [ARGS...]]\n"
+"usage: tcpconnect [-46vz] [-i SECS] [-P USER] [-p PORT] [-s ADDR] [-t SECS]\n"
+"                  [-w SECS] [-X PROTO] [-x PROXY] HOST PORT [PROG [ARGS...]]\n"
 "Connect to HOST on TCP PORT (every address, Happy Eyeballs), then copy\n"
 "stdin to the connection and the connection to stdout until both have\n"
 "ended; or run PROG with stdin and stdout on the connection.\n"
 "\n"
 "  -4, -6    IPv4 only, IPv6 only\n"
 "  -i SECS   idle timeout: no data either way for SECS ends it (exit 1)\n"
+"  -P USER   proxy user; the password is $SOCKBOX_PROXY_PASSWORD\n"
 "  -p PORT   local source port\n"
 "  -s ADDR   local source address\n"
 "  -t SECS   after the server's end, stop sending once stdin has been idle\n"
 "            for SECS (default 0.5; 0: until stdin ends)\n"
 "  -v        print 'tcpconnect: connected to ADDR:PORT' on stderr\n"
-"  -w SECS   give up connecting after SECS\n"
+"  -w SECS   give up connecting after SECS (with -x: connecting to the proxy\n"
+"            and its handshake, which alone may take 30 s without -w)\n"
+"  -X PROTO  proxy protocol for a PROXY without SCHEME: 4, 5 (default) or\n"
+"            connect (HTTP)\n"
+"  -x PROXY  connect through [SCHEME://][USER[:PASSWORD]@]HOST[:PORT]; SCHEME\n"
+"            socks4, socks4a, socks5, socks5h (default) or http; PORT 1080,\n"
+"            or 3128 for http\n"
 "  -z        connect and close, no data; PORT may be a range LO-HI: print\n"
 "            'HOST PORT open' for each open port (with -v the reason for\n"
 "            each closed one on stderr); exit 0 if any was open\n";
@@ -34,6 +41,9 @@ struct opts {
 	long long wait_ms, idle_ms, linger_ms;
 	const char *idle_arg, *linger_arg;
 	struct source src;
+	const char *proxy_url, *proxy_proto, *proxy_user;
+	struct proxy proxy;
+	char dest[NI_MAXHOST];	/* HOST as sent to the proxy */
 };
 
 /*
@@ -77,6 +87,27 @@ set_port(struct addrinfo *res, int port)
 			    htons(port);
 }
 
+/*
+ * Connect to host port (res: its addresses, or the proxy's with -x).
+ * Returns the socket, or < 0 with the reason in why: PROXY_FAILED when
+ * the proxy itself failed us, not host port.
+ */
+static int
+open_conn(const char *host, int port, struct addrinfo *res,
+    const struct opts *o, char *why, size_t len)
+{
+	int fd;
+
+	if (o->proxy.proto != PROXY_NONE)
+		return proxy_connect(&o->proxy, res, &o->src, o->dest, port,
+		    o->wait_ms, why, len);
+	set_port(res, port);
+	if ((fd = connect_any(res, &o->src, o->wait_ms)) < 0)
+		snprintf(why, len, "%s port %d: %s", host, port,
+		    strerror(errno));
+	return fd;
+}
+
 static void
 say_connected(int fd)
 {
@@ -96,13 +127,13 @@ static int
 scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
     int range, const struct opts *o)
 {
+	char why[512];
 	int port, fd, rc = EXIT_FAIL;
 
 	for (port = lo; port <= hi; port++) {
-		set_port(res, port);
-		if ((fd = connect_any(res, &o->src, o->wait_ms)) < 0) {
-			if (o->verbose || !range)
-				warn_errno("%s port %d", host, port);
+		if ((fd = open_conn(host, port, res, o, why, sizeof(why))) < 0) {
+			if (o->verbose || !range || fd == PROXY_FAILED)
+				warn_msg("%s", why);
 			continue;
 		}
 		if (o->verbose)
@@ -178,7 +209,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	int ch;
 
-	while ((ch = next_opt(argc, argv, "46i:p:s:t:vw:z", NULL,
+	while ((ch = next_opt(argc, argv, "46i:P:p:s:t:vw:X:x:z", NULL,
 	    tcpconnect_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -188,6 +219,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'i':
 			o->idle_ms = parse_duration(optarg);
 			o->idle_arg = optarg;
+			break;
+		case 'P':
+			o->proxy_user = optarg;
 			break;
 		case 'p':
 			o->src.port = parse_port(optarg, "tcp");
@@ -208,6 +242,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'w':
 			o->wait_ms = parse_duration(optarg);
 			break;
+		case 'X':
+			o->proxy_proto = optarg;
+			break;
+		case 'x':
+			o->proxy_url = optarg;
+			break;
 		case 'z':
 			o->scan = 1;
 			break;
@@ -219,6 +259,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 		    o->idle_arg ? 'i' : 't');
 	if (o->scan && (o->idle_arg || o->linger_arg))
 		die_usage("-%c cannot be used with -z", o->idle_arg ? 'i' : 't');
+	if ((o->proxy_proto || o->proxy_user) && !o->proxy_url)
+		die_usage("-%c needs -x PROXY", o->proxy_proto ? 'X' : 'P');
+	if (o->proxy_url)
+		xparse_proxy(o->proxy_url, o->proxy_proto, o->proxy_user,
+		    &o->proxy);
 	if (o->src.addr) {
 		/* A source address decides the family to connect with. */
 		check_family(o->src.addr, o->family);
@@ -233,7 +278,7 @@ tcpconnect_main(int argc, char **argv)
 {
 	struct opts o = { .family = AF_UNSPEC };
 	struct addrinfo *res;
-	char *host;
+	char *host, why[512];
 	int lo, hi, range, err, fd;
 
 	parse_opts(argc, argv, &o);
@@ -242,15 +287,18 @@ tcpconnect_main(int argc, char **argv)
 	check_family(host, o.family);
 	range = parse_ports(argv[optind + 1], o.scan, &lo, &hi);
 	open_stdfds();
-	if ((err = resolve_host(host, lo, o.family, SOCK_STREAM, &res)) != 0)
+	if (o.proxy.proto != PROXY_NONE)
+		res = xproxy_prepare(&o.proxy, host, lo, o.family, o.dest,
+		    sizeof(o.dest));
+	else if ((err = resolve_host(host, lo, o.family, SOCK_STREAM, &res)))
 		die_msg(EXIT_FAIL, "%s port %d: %s", host, lo, gai_msg(err));
 	if (o.scan) {
 		err = scan_ports(host, res, lo, hi, range, &o);
 		freeaddrinfo(res);
 		return err;
 	}
-	if ((fd = connect_any(res, &o.src, o.wait_ms)) < 0)
-		die_errno(EXIT_FAIL, "%s port %d", host, lo);
+	if ((fd = open_conn(host, lo, res, &o, why, sizeof(why))) < 0)
+		die_msg(EXIT_FAIL, "%s", why);
 	freeaddrinfo(res);
 	if (o.verbose)
 		say_connected(fd);
