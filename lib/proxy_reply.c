@@ -56,13 +56,13 @@ socks5_method_reply(const unsigned char *b, size_t len, int offered_auth,
 	if (b[1] == 0 || (b[1] == 2 && offered_auth))
 		return 0;
 	if (b[1] == 0xff && !offered_auth)
-		snprintf(err, errlen, "the proxy requires authentication "
+		snprintf(err, errlen, "requires authentication "
 		    "(give -P USER or USER@ in the proxy URL)");
 	else if (b[1] == 0xff)
-		snprintf(err, errlen, "the proxy accepts no authentication "
+		snprintf(err, errlen, "accepts no authentication "
 		    "method we offer");
 	else
-		snprintf(err, errlen, "the proxy chose authentication method "
+		snprintf(err, errlen, "chose authentication method "
 		    "%d, which we did not offer", b[1]);
 	return PROXY_FAILED;
 }
@@ -77,7 +77,7 @@ socks5_auth_reply(const unsigned char *b, size_t len, char *err,
 		return PROXY_FAILED;
 	}
 	if (len >= 2 && b[1] != 0) {
-		snprintf(err, errlen, "the proxy refused the user name and "
+		snprintf(err, errlen, "refused the user name and "
 		    "password (RFC 1929 status %d)", b[1]);
 		return PROXY_FAILED;
 	}

@@ -18,6 +18,7 @@ server.
   --authreply HEX  socks5: send HEX instead of the RFC 1929 reply
   --reply HEX    send HEX instead of the successful connect reply
   --after HEX    bytes sent right behind the reply, in the same send()
+  HEX "-" is nothing at all.
   --then WHAT    after a --method, --authreply or --reply: close, hold
                  (never send nor close: the default) or drip (one byte
                  "a" every 20 ms, forever); after a success: echo
@@ -61,7 +62,7 @@ class Peer:
 
     def hostile(self, c, raw):
         """Send raw instead of a proper answer; then close, hold or drip."""
-        c.sendall(bytes.fromhex(raw))
+        c.sendall(b"" if raw == "-" else bytes.fromhex(raw))
         if self.o.then == "close":
             return
         while True:
@@ -81,17 +82,16 @@ class Peer:
         c.shutdown(socket.SHUT_WR)
 
     def socks4(self, c):
-        vn, cd, port = c.recv(1)[0], c.recv(1)[0], recv_exact(c, 2)
-        addr = recv_exact(c, 4)
+        head = recv_exact(c, 8)
+        port, addr = int.from_bytes(head[2:4], "big"), head[4:]
         user = recv_until(c, b"\0")[:-1].decode("latin-1")
-        port = int.from_bytes(port, "big")
         if addr[:3] == b"\0\0\0" and addr[3] != 0:
             name = recv_until(c, b"\0")[:-1].decode("latin-1")
             self.log("socks4a %s %d user %s" % (name, port, user))
         else:
             self.log("socks4 %s %d user %s" % (socket.inet_ntoa(addr),
                                                port, user))
-        if self.o.reply:
+        if self.o.reply is not None:
             return self.hostile(c, self.o.reply)
         self.succeed(c, bytes([0, 90]) + b"\0" * 6)
 
@@ -99,7 +99,7 @@ class Peer:
         ver, n = recv_exact(c, 2)
         methods = recv_exact(c, n)
         self.log("methods " + " ".join(str(m) for m in methods))
-        if self.o.method:
+        if self.o.method is not None:
             return self.hostile(c, self.o.method)
         want = 2 if self.o.auth else 0
         if want not in methods:
@@ -112,7 +112,7 @@ class Peer:
             plen = recv_exact(c, 1)[0]
             pw = recv_exact(c, plen)
             self.log(b"auth " + user + b" " + pw)
-            if self.o.authreply:
+            if self.o.authreply is not None:
                 return self.hostile(c, self.o.authreply)
             ok = (user + b":" + pw).decode("latin-1") == self.o.auth
             c.sendall(b"\1\0" if ok else b"\1\1")
@@ -129,13 +129,13 @@ class Peer:
             kind = "name"
         port = int.from_bytes(recv_exact(c, 2), "big")
         self.log("%s %s %d" % (kind, host, port))
-        if self.o.reply:
+        if self.o.reply is not None:
             return self.hostile(c, self.o.reply)
         self.succeed(c, b"\5\0\0\1\177\0\0\1\4\70")
 
     def http(self, c):
         self.log(recv_until(c, b"\r\n\r\n"))
-        if self.o.reply:
+        if self.o.reply is not None:
             return self.hostile(c, self.o.reply)
         self.succeed(c, b"HTTP/1.1 200 Connection established\r\n\r\n")
 
