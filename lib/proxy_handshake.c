@@ -82,6 +82,30 @@ send_all(int fd, const void *buf, size_t len, long long deadline,
 	return 0;
 }
 
+/*
+ * Wait by deadline for input and recv(2) at most len bytes with flags:
+ * the count, 0 at EOF, or PROXY_FAILED with the reason in err (what: what
+ * we were waiting for).
+ */
+static ssize_t
+recv_by(int fd, void *buf, size_t len, int flags, long long deadline,
+    const char *what, char *err, size_t errlen)
+{
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		if ((r = wait_fd(fd, POLLIN, deadline)) <= 0)
+			return wait_failed(r, what, err, errlen);
+		if ((n = recv(fd, buf, len, flags | MSG_DONTWAIT)) >= 0)
+			return n;
+		if (errno != EINTR && errno != EAGAIN) {
+			snprintf(err, errlen, "recv: %s", strerror(errno));
+			return PROXY_FAILED;
+		}
+	}
+}
+
 static int
 decode(int kind, const unsigned char *b, size_t len, int auth, char *err,
     size_t errlen)
@@ -110,18 +134,13 @@ read_reply(int fd, int kind, int auth, unsigned char *b, long long deadline,
 	    kind == R_AUTH ? "the RFC 1929 reply" : "the SOCKS5 reply";
 	size_t len = 0;
 	ssize_t n;
-	int need, r;
+	int need;
 
 	while ((need = decode(kind, b, len, auth, err, errlen)) > 0) {
-		if ((r = wait_fd(fd, POLLIN, deadline)) <= 0)
-			return wait_failed(r, what, err, errlen);
-		n = recv(fd, b + len, (size_t)need - len, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "recv: %s", strerror(errno));
+		n = recv_by(fd, b + len, (size_t)need - len, 0, deadline, what,
+		    err, errlen);
+		if (n < 0)
 			return PROXY_FAILED;
-		}
 		if (n == 0) {
 			if (len == 0)
 				snprintf(err, errlen, "connection closed "
@@ -267,16 +286,11 @@ http_read(int fd, long long dl, char *err, size_t errlen)
 	int r;
 
 	while (len < sizeof(b)) {
-		if ((r = wait_fd(fd, POLLIN, dl)) <= 0)
-			return wait_failed(r, len ? "the end of the HTTP reply "
-			    "header" : "the HTTP reply", err, errlen);
-		n = recv(fd, b + len, sizeof(b) - len, MSG_PEEK | MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "recv: %s", strerror(errno));
+		n = recv_by(fd, b + len, sizeof(b) - len, MSG_PEEK, dl, len ?
+		    "the end of the HTTP reply header" : "the HTTP reply", err,
+		    errlen);
+		if (n < 0)
 			return PROXY_FAILED;
-		}
 		if (n == 0) {
 			/* A refusal may close without ending its header. */
 			if (memchr(b, '\n', len) &&

@@ -24,35 +24,26 @@ teardown() {
 	done
 }
 
-# announced ERR CMD...: run CMD in the background, stderr to ERR, wait
-# (bounded) for its "listening on ADDR:PORT" line; sets APORT.
+# announced CMD...: start_server for CMD, any number of them at once
+# (teardown kills them all); sets APORT.
 announced() {
-	local err=$1 i
-	shift
-	"$@" </dev/null >/dev/null 2>"$err" 3>&- &
-	PIDS+=($!)
-	for i in $(seq 200); do
-		APORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$err" |
-			head -n 1)
-		[ -n "$APORT" ] && return 0
-		kill -0 "${PIDS[-1]}" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$err" >&2
-	return 1
+	SOCKBOX=$1 start_server "${@:2}"
+	PIDS+=("$SERVER_PID")
+	APORT=$PORT
+	SERVER_PID=
 }
 
 # echo_server: a tcpserve --echo for any number of connections, each
 # closed once idle for 1 s; sets EPORT.
 echo_server() {
-	announced "$T/echo.err" "$SOCKBOX" tcpserve --echo -i 1 127.0.0.1 0
+	announced "$SOCKBOX" tcpserve --echo -i 1 127.0.0.1 0
 	EPORT=$APORT
 }
 
 # stand_in PROTO ARGS...: proxy_peer.py, logging to $T/req; sets PPORT.
 stand_in() {
 	: >"$T/req"
-	announced "$T/peer.err" python3 "$PROXY_PEER" "$1" "$T/req" "${@:2}"
+	announced python3 "$PROXY_PEER" "$1" "$T/req" "${@:2}"
 	PPORT=$APORT
 }
 
@@ -161,7 +152,7 @@ through() {
 
 # refused_port: a port on 127.0.0.1 that refuses connections; sets RPORT.
 refused_port() {
-	announced "$T/refuse.err" python3 "$TCP_PEER" refuse
+	announced python3 "$TCP_PEER" refuse
 	RPORT=$APORT
 }
 
@@ -439,7 +430,7 @@ name localhost 80" ]
 
 @test "-z and PROG through a proxy" {
 	need microsocks
-	announced "$T/scan.err" python3 "$TCP_PEER" scan
+	announced python3 "$TCP_PEER" scan
 	SPORT=$APORT
 	microsocks_up
 	run --separate-stderr -0 timeout 20 "$SOCKBOX" tcpconnect -z \
