@@ -12,9 +12,10 @@
 #include "tcpconnect.h"
 
 const char tcpconnect_usage[] =
-"usage: tcpconnect [-46CdjNnvz] [-i SECS] [-p PORT] [-q SECS] [-s ADDR]\n"
-"                  [-t SECS] [-w SECS] [--send-only] [--wait SECS]\n"
-"                  [--interval SECS] [--parallel N] HOST PORT [PROG [ARGS...]]\n"
+"usage: tcpconnect [-46CdjNnvz] [-i SECS] [-P USER] [-p PORT] [-q SECS]\n"
+"                  [-s ADDR] [-t SECS] [-w SECS] [-X PROTO] [-x PROXY]\n"
+"                  [--send-only] [--wait SECS] [--interval SECS] [--parallel N]\n"
+"                  HOST PORT [PROG [ARGS...]]\n"
 "Connect to HOST on TCP PORT (every address, Happy Eyeballs), then copy\n"
 "stdin to the connection and the connection to stdout until both have\n"
 "ended; or run PROG with stdin and stdout on the connection.\n"
@@ -26,13 +27,21 @@ const char tcpconnect_usage[] =
 "  -j               with -z: one JSON object per port, closed ones too\n"
 "  -N               accepted for nc: stdin's end always half-closes\n"
 "  -n               HOST is a numeric address; no name is looked up\n"
+"  -P USER          proxy user; the password is $SOCKBOX_PROXY_PASSWORD\n"
 "  -p PORT          local source port\n"
 "  -q SECS          after stdin's end, wait at most SECS for the server's\n"
 "  -s ADDR          local source address\n"
 "  -t SECS          after the server's end, stop sending once stdin has been\n"
 "                   idle for SECS (default 0.5; 0: until stdin ends)\n"
 "  -v               say where it connected; at the end, the bytes each way\n"
-"  -w SECS          give up connecting after SECS (each port with -z)\n"
+"  -w SECS          give up connecting after SECS (each port with -z; with\n"
+"                   -x: connecting to the proxy and its handshake, which\n"
+"                   alone may take 30 s without -w)\n"
+"  -X PROTO         proxy protocol for a PROXY without SCHEME: 4, 5\n"
+"                   (default) or connect (HTTP)\n"
+"  -x PROXY         connect through [SCHEME://][USER[:PASSWORD]@]HOST[:PORT];\n"
+"                   SCHEME socks4, socks4a, socks5, socks5h (default) or\n"
+"                   http; PORT 1080, or 3128 for http\n"
 "  -z               connect and close, no data; PORT may be a range LO-HI:\n"
 "                   print 'HOST PORT open' for each open port (with -v the\n"
 "                   reason for each closed one on stderr); exit 0 if any was\n"
@@ -155,9 +164,35 @@ relay_conn(const char *host, int port, int fd, const struct opts *o)
 }
 
 /*
- * Connect to host, retrying (name lookup included) every --interval until
- * --wait runs out; without --wait, one try. Returns the socket, or exits 1
- * with the last failure.
+ * One try at connecting to host port within bound ms, through the proxy
+ * with -x (name lookup included without): the socket, or < 0 with the
+ * reason in why (PROXY_FAILED: the proxy itself failed us).
+ */
+static int
+try_connect(const char *host, int port, long long bound,
+    const struct opts *o, char *why, size_t len)
+{
+	struct addrinfo *res;
+	int err, fd;
+
+	if (o->proxy.proto != PROXY_NONE)
+		return proxy_connect(&o->proxy, o->proxy_res, &o->src, o->dest,
+		    port, bound, why, len);
+	if ((err = resolve_host(host, port, o->family, SOCK_STREAM, &res))) {
+		snprintf(why, len, "%s port %d: %s", host, port, gai_msg(err));
+		return -1;
+	}
+	if ((fd = connect_any(res, &o->src, bound)) < 0)
+		snprintf(why, len, "%s port %d: connect: %s", host, port,
+		    strerror(errno));
+	freeaddrinfo(res);
+	return fd;
+}
+
+/*
+ * Connect to host, retrying every --interval until --wait runs out;
+ * without --wait, one try. Returns the socket, or exits 1 with the last
+ * failure.
  */
 static int
 connect_host(const char *host, int port, const struct opts *o)
@@ -165,33 +200,22 @@ connect_host(const char *host, int port, const struct opts *o)
 	long long deadline = o->until_ms > 0 ? now_ms() + o->until_ms : -1;
 	long long t, bound;
 	struct timespec ts;
-	struct addrinfo *res;
-	int err, fd, gai;
+	char why[512];
+	int fd;
 
 	for (;;) {
-		gai = err = resolve_host(host, port, o->family, SOCK_STREAM,
-		    &res);
-		if (gai == 0) {
-			bound = o->wait_ms;
-			t = now_ms();
-			/* An attempt never outlasts --wait. */
-			if (deadline >= 0 && (bound <= 0 || deadline - t < bound))
-				bound = deadline - t > 0 ? deadline - t : 1;
-			fd = connect_any(res, &o->src, bound);
-			err = errno;
-			freeaddrinfo(res);
-			if (fd >= 0)
-				return fd;
-		}
+		bound = o->wait_ms;
+		t = now_ms();
+		/* An attempt never outlasts --wait. */
+		if (deadline >= 0 && (bound <= 0 || deadline - t < bound))
+			bound = deadline - t > 0 ? deadline - t : 1;
+		if ((fd = try_connect(host, port, bound, o, why,
+		    sizeof(why))) >= 0)
+			return fd;
 		t = now_ms();
 		if (!o->until_arg || (deadline >= 0 &&
-		    t + o->interval_ms >= deadline)) {
-			if (gai != 0)
-				die_msg(EXIT_FAIL, "%s port %d: %s", host, port,
-				    gai_msg(err));
-			errno = err;
-			die_errno(EXIT_FAIL, "%s port %d: connect", host, port);
-		}
+		    t + o->interval_ms >= deadline))
+			die_msg(EXIT_FAIL, "%s", why);
 		ts.tv_sec = o->interval_ms / 1000;
 		ts.tv_nsec = o->interval_ms % 1000 * 1000000L;
 		nanosleep(&ts, NULL);
@@ -228,6 +252,39 @@ check_opts(int argc, const struct opts *o)
 		die_usage("--parallel needs -z");
 	if (o->interval_arg && !o->until_arg)
 		die_usage("--interval needs --wait");
+	if ((o->proxy_proto || o->proxy_user) && !o->proxy_url)
+		die_usage("-%c needs -x PROXY", o->proxy_proto ? 'X' : 'P');
+	/* Through a proxy, a scan is one handshake after another. */
+	if (o->proxy_url && (o->json || o->parallel_arg))
+		die_usage("%s cannot be used with -x", o->json ? "-j" :
+		    "--parallel");
+}
+
+/*
+ * -z through the proxy: a port the proxy refuses is closed (reported
+ * with -v, or for one port); a proxy that fails us is always reported.
+ */
+static int
+scan_proxy(const char *host, int lo, int hi, int range, const struct opts *o)
+{
+	char why[512];
+	int port, fd, rc = EXIT_FAIL;
+
+	for (port = lo; port <= hi; port++) {
+		fd = try_connect(host, port, o->wait_ms, o, why, sizeof(why));
+		if (fd < 0) {
+			if (o->verbose || !range || fd == PROXY_FAILED)
+				warn_msg("%s", why);
+			continue;
+		}
+		if (o->verbose)
+			say_connected(fd);
+		close(fd);
+		printf("%s %d open\n", host, port);
+		fflush(stdout);
+		rc = EXIT_OK;
+	}
+	return ferror(stdout) ? EXIT_FAIL : rc;
 }
 
 /* Options into o; exits 2 on bad ones. */
@@ -246,7 +303,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int ch;
 
-	while ((ch = next_opt(argc, argv, "46Cdi:jNnp:q:s:t:vw:z", longopts,
+	while ((ch = next_opt(argc, argv, "46Cdi:jNnP:p:q:s:t:vw:X:x:z", longopts,
 	    tcpconnect_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -264,6 +321,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'i':
 			o->idle_ms = parse_duration(optarg);
 			o->idle_arg = optarg;
+			break;
+		case 'P':
+			o->proxy_user = optarg;
 			break;
 		case 'p':
 			o->src.port = parse_port(optarg, "tcp");
@@ -285,6 +345,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'w':
 			o->wait_ms = parse_duration(optarg);
 			break;
+		case 'X':
+			o->proxy_proto = optarg;
+			break;
+		case 'x':
+			o->proxy_url = optarg;
+			break;
 		case OPT_WAIT:
 			o->until_ms = parse_duration(optarg);
 			o->until_arg = optarg;
@@ -302,6 +368,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	need_operands(argc, argv, 2, -1);
 	check_opts(argc, o);
+	if (o->proxy_url)
+		xparse_proxy(o->proxy_url, o->proxy_proto, o->proxy_user,
+		    &o->proxy);
 	if (o->src.addr) {
 		/* A source address decides the family to connect with. */
 		check_family(o->src.addr, o->family);
@@ -330,6 +399,18 @@ tcpconnect_main(int argc, char **argv)
 	if (range && o.until_arg)
 		die_usage("--wait takes one port, not a range");
 	open_stdfds();
+	if (o.proxy.proto != PROXY_NONE) {
+		if (o.numeric && !is_numeric_addr(o.proxy.host))
+			die_usage("-n: '%s' is not a numeric address",
+			    o.proxy.host);
+		o.proxy_res = xproxy_prepare(&o.proxy, host, lo, o.family,
+		    o.dest, sizeof(o.dest));
+		if (o.scan && !o.until_arg) {
+			err = scan_proxy(host, lo, hi, range, &o);
+			freeaddrinfo(o.proxy_res);
+			return err;
+		}
+	}
 	if (o.scan && !o.until_arg) {
 		if ((err = resolve_host(host, lo, o.family, SOCK_STREAM,
 		    &res)) != 0)
@@ -340,6 +421,8 @@ tcpconnect_main(int argc, char **argv)
 		return err;
 	}
 	fd = connect_host(host, lo, &o);
+	if (o.proxy_res)
+		freeaddrinfo(o.proxy_res);
 	if (o.verbose)
 		say_connected(fd);
 	if (o.scan) {

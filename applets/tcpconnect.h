@@ -16,6 +16,10 @@ struct opts {
 	const char *idle_arg, *linger_arg, *quit_arg, *until_arg;
 	const char *interval_arg, *parallel_arg;
 	struct source src;
+	const char *proxy_url, *proxy_proto, *proxy_user;	/* -x -X -P */
+	struct proxy proxy;
+	struct addrinfo *proxy_res;	/* the proxy's addresses */
+	char dest[NI_MAXHOST];		/* HOST as sent to the proxy */
 };
 
 /*
