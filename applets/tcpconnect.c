@@ -107,10 +107,10 @@ scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
 			say_connected(fd);
 		close(fd);
 		printf("%s %d open\n", host, port);
-		fflush(stdout);
+		xflush_stdout();
 		rc = EXIT_OK;
 	}
-	return ferror(stdout) ? EXIT_FAIL : rc;
+	return rc;
 }
 
 /* Run argv on the connection and return its status as a shell would. */

@@ -40,6 +40,13 @@ void die_errno(int code, const char *fmt, ...)
 /* Bad input: warn_msg, then exit 2. */
 void die_usage(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
+/*
+ * Make every exit check stdout: flush it, and if any write to it failed
+ * say "prog: stdout: REASON" and exit 1 instead. main() calls it once.
+ */
+void check_stdout_at_exit(void);
+/* Flush stdout now; on failure "prog: stdout: REASON" and exit 1. */
+void xflush_stdout(void);
 
 /*
  * getopt_long with the conventions of every applet: stops at the first
