@@ -108,23 +108,29 @@ need_headroom() {
 	[ "$stderr" = 512 ]
 }
 
-@test "tcpserve PROG: the soft limit sockbox started with, not the raised one" {
+# tcp_ask: connect to $PORT with nothing to send, print what comes back.
+tcp_ask() {
+	"$SOCKBOX" tcpconnect 127.0.0.1 "$PORT" </dev/null
+}
+
+# limit_through SERVER ASK: SERVER, started with a soft limit of 512, runs a
+# PROG that reports its own limit to the client ASK.
+limit_through() {
 	need_headroom
-	LAUNCH_NOFILE=512 SOCKBOX=$LAUNCH start_server tcpserve 127.0.0.1 0 \
+	LAUNCH_NOFILE=512 SOCKBOX=$LAUNCH start_server "$1" 127.0.0.1 0 \
 		sh -c "$LIMIT_PROG"
 	# The server itself raised its limit: what the program gets is undone.
 	[ "$(soft_nofile "$SERVER_PID")" = "$(ulimit -Hn)" ]
-	run -0 --separate-stderr sb tcpconnect 127.0.0.1 "$PORT" </dev/null
+	run -0 "$2"
 	[ "$output" = 512 ]
 }
 
+@test "tcpserve PROG: the soft limit sockbox started with, not the raised one" {
+	limit_through tcpserve tcp_ask
+}
+
 @test "udpserve PROG: the soft limit sockbox started with, not the raised one" {
-	need_headroom
-	LAUNCH_NOFILE=512 SOCKBOX=$LAUNCH start_server udpserve 127.0.0.1 0 \
-		sh -c "$LIMIT_PROG"
-	[ "$(soft_nofile "$SERVER_PID")" = "$(ulimit -Hn)" ]
-	run -0 udp_ask
-	[ "$output" = 512 ]
+	limit_through udpserve udp_ask
 }
 
 @test "tcpconnect PROG: trap '' HUP in the shell reaches the program, nothing else changes" {
@@ -223,6 +229,11 @@ make_scripts() {
 	[ "$stderr" = "./withbang ran" ]
 }
 
+# run_on_path PATH PROG: tcpconnect to $PORT running PROG, PATH set to PATH.
+run_on_path() {
+	env PATH="$1" "$SOCKBOX" tcpconnect 127.0.0.1 "$PORT" "$2"
+}
+
 @test "tcpconnect: PROG is looked up on PATH as execvp does" {
 	make_scripts
 	start_server tcpserve 127.0.0.1 0 cat
@@ -231,23 +242,18 @@ make_scripts() {
 	cp withbang d2/prog
 	cp withbang d3/sub/prog
 	# An empty entry is the current directory.
-	run -0 --separate-stderr env PATH=/usr/bin:/bin: \
-		"$SOCKBOX" tcpconnect 127.0.0.1 "$PORT" withbang
+	run -0 --separate-stderr run_on_path /usr/bin:/bin: withbang
 	[ "$stderr" = "withbang ran" ]
 	# A file that cannot be run is skipped for a later one...
-	run -0 --separate-stderr env PATH="$PWD/d1:$PWD/d2" \
-		"$SOCKBOX" tcpconnect 127.0.0.1 "$PORT" prog
+	run -0 --separate-stderr run_on_path "$PWD/d1:$PWD/d2" prog
 	[ "$stderr" = "$PWD/d2/prog ran" ]
 	# ...and reported when there is no other.
-	run -126 --separate-stderr env PATH="$PWD/d1:$PWD/nowhere" \
-		"$SOCKBOX" tcpconnect 127.0.0.1 "$PORT" prog
+	run -126 --separate-stderr run_on_path "$PWD/d1:$PWD/nowhere" prog
 	[ "$stderr" = "tcpconnect: prog: Permission denied" ]
-	run -127 --separate-stderr env PATH="$PWD/nowhere" \
-		"$SOCKBOX" tcpconnect 127.0.0.1 "$PORT" prog
+	run -127 --separate-stderr run_on_path "$PWD/nowhere" prog
 	[ "$stderr" = "tcpconnect: prog: No such file or directory" ]
 	# A name with a slash is not searched.
-	run -127 --separate-stderr env PATH="$PWD/d3" \
-		"$SOCKBOX" tcpconnect 127.0.0.1 "$PORT" sub/prog
+	run -127 --separate-stderr run_on_path "$PWD/d3" sub/prog
 	[ "$stderr" = "tcpconnect: sub/prog: No such file or directory" ]
 	# An unset PATH is execvp's default, /bin:/usr/bin.
 	run -0 --separate-stderr env -u PATH "$SOCKBOX" tcpconnect \
