@@ -181,12 +181,22 @@ SigIgn: $(sigmask HUP QUIT)" ]
 	[ "$EXIT_STATUS" = 0 ]
 }
 
-@test "tcpserve: SIGINT not ignored at start stops it, status 0" {
-	SOCKBOX=$LAUNCH start_server tcpserve 127.0.0.1 0 cat
+# stops_on_int SERVER ARGS...: SERVER started with SIGINT at its default
+# exits 0 on SIGINT.
+stops_on_int() {
+	SOCKBOX=$LAUNCH start_server "$@"
 	kill -INT "$SERVER_PID"
 	wait_exit "$SERVER_PID"
 	SERVER_PID=
 	[ "$EXIT_STATUS" = 0 ]
+}
+
+@test "SIGINT not ignored at start stops every server mode, status 0" {
+	stops_on_int tcpserve 127.0.0.1 0 cat
+	stops_on_int tcpserve --echo 127.0.0.1 0
+	stops_on_int tcpserve 127.0.0.1 0
+	stops_on_int udpserve 127.0.0.1 0 cat
+	stops_on_int udpserve 127.0.0.1 0
 }
 
 @test "udpserve: a SIGINT ignored at start is ignored; SIGTERM still stops it" {
