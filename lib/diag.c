@@ -98,8 +98,9 @@ static int stdout_told;
 /*
  * The exit hook: anything still buffered is flushed, and a write that
  * failed, now or earlier, is said and turns the status into 1. errno is
- * only known if the failure is this flush's (stdio keeps the unwritten
- * bytes and retries them, so it usually is).
+ * only known if this flush fails too (glibc keeps unwritten bytes and
+ * retries them; with either libc, bytes written after a failure fail
+ * again), so the reason may be missing.
  */
 static void
 check_stdout(void)
@@ -120,6 +121,16 @@ check_stdout(void)
 void
 check_stdout_at_exit(void)
 {
+	/*
+	 * musl writes the first line at once even to a file, and straight
+	 * through what does not fit its 1 KiB, then drops what a failed
+	 * write held. Buffered in full here, an output as long as a usage
+	 * text is still there for the exit flush to fail on, with errno.
+	 */
+	static char buf[16384];
+
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	atexit(check_stdout);
 }
 
