@@ -129,7 +129,7 @@ sockbox_main(int argc, char **argv)
 	} else {
 		return -1;	/* an applet name: the caller dispatches */
 	}
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+	return EXIT_OK;		/* check_stdout_at_exit sees to stdout */
 }
 
 int
@@ -139,6 +139,7 @@ main(int argc, char **argv)
 	const char *name;
 	int rc;
 
+	check_stdout_at_exit();
 	name = strrchr(argv[0], '/');
 	name = name ? name + 1 : argv[0];
 	/* Any name starting "sockbox" (sockbox-static too) is the multiplexer. */

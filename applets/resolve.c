@@ -330,7 +330,7 @@ drain(size_t keep)
 		if (!q->done) {
 			if (pool.tail - pool.head <= keep)
 				break;
-			fflush(stdout);
+			xflush_stdout();
 			pthread_cond_wait(&pool.done, &pool.mu);
 			continue;
 		}
@@ -384,7 +384,7 @@ submit_file(const char *path)
 	pipe = fstat(fileno(in), &st) < 0 || !S_ISREG(st.st_mode);
 	for (;;) {
 		if (pipe)
-			fflush(stdout);
+			xflush_stdout();
 		if ((len = getline(&line, &cap, in)) < 0)
 			break;
 		/* A NUL would cut the name short: say so rather than guess. */
@@ -458,8 +458,6 @@ resolve_one(const char *name)
 		die_errno(EXIT_FAIL, "%s", name);
 	answer(&q);
 	rc = emit(&q);
-	if (fflush(stdout) != 0)
-		die_errno(EXIT_FAIL, "stdout");
 	return rc ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -505,7 +503,6 @@ resolve_main(int argc, char **argv)
 		pthread_join(pool.thread[i], NULL);
 	free(pool.thread);
 	free(pool.ring);
-	if (fflush(stdout) != 0)
-		die_errno(EXIT_FAIL, "stdout");
+	xflush_stdout();
 	return rc ? EXIT_FAIL : EXIT_OK;
 }

@@ -281,10 +281,10 @@ scan_proxy(const char *host, int lo, int hi, int range, const struct opts *o)
 			say_connected(fd);
 		close(fd);
 		printf("%s %d open\n", host, port);
-		fflush(stdout);
+		xflush_stdout();
 		rc = EXIT_OK;
 	}
-	return ferror(stdout) ? EXIT_FAIL : rc;
+	return rc;
 }
 
 /* Options into o; exits 2 on bad ones. */
@@ -428,8 +428,7 @@ tcpconnect_main(int argc, char **argv)
 	if (o.scan) {
 		close(fd);
 		printf("%s %d open\n", host, lo);
-		if (fflush(stdout) != 0)
-			die_errno(EXIT_FAIL, "stdout");
+		xflush_stdout();
 		return EXIT_OK;
 	}
 	if (argc - optind > 2)

@@ -155,7 +155,7 @@ scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
 			report(host, lo + (int)shown, &v[shown], range, o);
 			any |= v[shown].err == 0;
 		}
-		fflush(stdout);
+		xflush_stdout();
 		if (busy == 0)
 			continue;
 		wait_probes(v, next, &pfd, &cap);
@@ -168,7 +168,5 @@ scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
 	}
 	free(pfd);
 	free(v);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		die_errno(EXIT_FAIL, "stdout");
 	return any ? EXIT_OK : EXIT_FAIL;
 }

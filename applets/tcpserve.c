@@ -197,13 +197,9 @@ serve_relay(struct server *s)
 	struct relay r;
 	sigset_t held;
 	union peer p;
-	struct sigaction sa = { 0 };
 	int fd, rc = 0, backoff = 0;
 
-	sa.sa_handler = on_stop_relay;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	catch_stops(on_stop_relay);
 	init_relay(s, &r);
 	while (!server_stop) {
 		if (ppoll(&pfd, !backoff, backoff ? &pause : NULL,

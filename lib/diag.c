@@ -1,6 +1,7 @@
 /*
  * diag.c: diagnostics ("prog: message", one write(2) each so forked
- * children never interleave), exit codes, and the option loop.
+ * children never interleave), exit codes, a failed stdout reported at
+ * exit, and the option loop.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -91,6 +92,57 @@ die_usage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/* Whether a failed write to stdout has been reported already. */
+static int stdout_told;
+
+/*
+ * The exit hook: anything still buffered is flushed, and a write that
+ * failed, now or earlier, is said and turns the status into 1. errno is
+ * only known if this flush fails too (glibc keeps unwritten bytes and
+ * retries them; with either libc, bytes written after a failure fail
+ * again), so the reason may be missing.
+ */
+static void
+check_stdout(void)
+{
+	if (stdout_told)
+		return;
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return;
+	stdout_told = 1;
+	if (errno)
+		warn_errno("stdout");
+	else
+		warn_msg("stdout: write error");
+	_exit(EXIT_FAIL);
+}
+
+void
+check_stdout_at_exit(void)
+{
+	/*
+	 * musl writes the first line at once even to a file, and straight
+	 * through what does not fit its 1 KiB, then drops what a failed
+	 * write held. Buffered in full here, an output as long as a usage
+	 * text is still there for the exit flush to fail on, with errno.
+	 */
+	static char buf[16384];
+
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+	atexit(check_stdout);
+}
+
+void
+xflush_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		stdout_told = 1;
+		die_errno(EXIT_FAIL, "stdout");
+	}
+}
+
 int
 next_opt(int argc, char **argv, const char *optstring,
     const struct option *longopts, const char *usage)
@@ -111,7 +163,7 @@ next_opt(int argc, char **argv, const char *optstring,
 	if (ch != ':' && ch != '?') {
 		if (ch == 'h') {
 			fputs(usage, stdout);
-			exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL);
+			exit(EXIT_OK);	/* check_stdout reports a failure */
 		}
 		return ch;
 	}

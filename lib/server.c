@@ -35,6 +35,22 @@ open_stdfds(void)
 }
 
 void
+catch_stops(void (*handler)(int))
+{
+	struct sigaction sa = { 0 };
+
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * Ignored at start: we are a script's background job, and a Ctrl-C
+	 * meant for the script must not stop us (SIGTERM still does).
+	 */
+	if (!ignored_at_start(SIGINT))
+		sigaction(SIGINT, &sa, NULL);
+}
+
+void
 server_setup(void)
 {
 	struct sigaction sa = { 0 };
@@ -43,10 +59,8 @@ server_setup(void)
 	open_stdfds();
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	catch_stops(on_stop);
+	/* Programs get the limit we started with back (lib/spawn.c). */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);

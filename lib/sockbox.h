@@ -43,6 +43,13 @@ void die_errno(int code, const char *fmt, ...)
 /* Bad input: warn_msg, then exit 2. */
 void die_usage(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
+/*
+ * Make every exit check stdout: flush it, and if any write to it failed
+ * say "prog: stdout: REASON" and exit 1 instead. main() calls it once.
+ */
+void check_stdout_at_exit(void);
+/* Flush stdout now; on failure "prog: stdout: REASON" and exit 1. */
+void xflush_stdout(void);
 
 /*
  * getopt_long with the conventions of every applet: stops at the first
@@ -358,9 +365,14 @@ struct privs {
 /* Open /dev/null on any of fds 0-2 that is closed. */
 void open_stdfds(void);
 /*
- * open_stdfds, ignore SIGPIPE, let SIGTERM and
- * SIGINT set server_stop (without SA_RESTART, so blocking calls return
- * EINTR), and raise the soft descriptor limit to the hard one.
+ * Let handler take SIGTERM, and SIGINT unless SIGINT was ignored when
+ * sockbox started (a script's background job), without SA_RESTART.
+ */
+void catch_stops(void (*handler)(int));
+/*
+ * open_stdfds, ignore SIGPIPE, catch_stops with a handler that sets
+ * server_stop (blocking calls return EINTR), and raise the soft
+ * descriptor limit to the hard one (programs get the old one back).
  */
 void server_setup(void);
 /*
@@ -519,15 +531,20 @@ long long children_expire(struct children *c, long long now);
 /* ---- lib/spawn.c: run a program for a connection or a datagram ---- */
 
 /*
- * Start argv[0] (found on PATH, never through a shell) with in on fd 0, out
- * on fd 1, stderr inherited, no signal blocked and the signals sockbox
- * catches or ignores back to default, and the UCSPI environment for proto
- * ("TCP" or "UDP"): PROTO, <P>LOCALIP, <P>LOCALPORT, <P>REMOTEIP,
- * <P>REMOTEPORT (stale <P>REMOTEHOST, <P>REMOTEINFO and <P>LOCALHOST
- * removed). Returns the pid, or -1 with errno set.
+ * Start argv[0] (found on PATH as execvp does, but never through a shell:
+ * a file that is not a binary and has no "#!" fails with ENOEXEC) with in
+ * on fd 0, out on fd 1, stderr inherited, and what sockbox itself was
+ * started with: every signal disposition (ignored or default) and the
+ * signal mask, the soft descriptor limit. The environment is the UCSPI
+ * one for proto ("TCP" or "UDP"): PROTO, <P>LOCALIP, <P>LOCALPORT,
+ * <P>REMOTEIP, <P>REMOTEPORT (stale <P>REMOTEHOST, <P>REMOTEINFO and
+ * <P>LOCALHOST removed). Returns the pid, or -1 with errno set (the
+ * exec's own: ENOENT, EACCES, ENOEXEC...).
  */
 pid_t spawn_prog(char **argv, int in, int out, const char *proto,
     const struct sockaddr *local, const struct sockaddr *remote);
+/* Whether signal sig was ignored when sockbox started. */
+int ignored_at_start(int sig);
 
 /* ---- lib/relay.c: the bidirectional copy between stdin/stdout and a socket ---- */
 

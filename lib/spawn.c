@@ -1,14 +1,17 @@
 /*
  * spawn.c: run a program for a connection or a datagram, with the UCSPI
- * environment (PROTO=TCP, TCPREMOTEIP, ...) and clean signal state.
+ * environment (PROTO=TCP, TCPREMOTEIP, ...) and the signal state and
+ * descriptor limit sockbox itself was started with.
  */
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include "sockbox.h"
 
@@ -34,32 +37,121 @@ is_ucspi_var(const char *e, const char *proto)
 	return 0;
 }
 
-/* The signals sockbox servers catch or ignore: a child resets them. */
-static const int caught[] = { SIGPIPE, SIGTERM, SIGINT, SIGCHLD, SIGHUP };
+/*
+ * What sockbox was started with, and what its programs get back: the
+ * signals it found ignored, its signal mask and its descriptor limit.
+ */
+static struct {
+	sigset_t ignored, mask;
+	struct rlimit nofile;
+	int have_nofile;
+} start;
 
 /*
- * In the child, sharing our memory until it execs: default dispositions
- * for what we changed, no blocked signals, in and out on 0 and 1. On
- * failure it leaves errno in *err and exits 127.
+ * Read before main, so that no applet can have changed anything yet
+ * (server_setup, tcpserve and udpserve change signals and the limit).
+ */
+static void __attribute__((constructor))
+save_start(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	sigemptyset(&start.ignored);
+	for (sig = 1; sig < SIGRTMIN; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			sigaddset(&start.ignored, sig);
+	sigprocmask(SIG_SETMASK, NULL, &start.mask);
+	start.have_nofile = getrlimit(RLIMIT_NOFILE, &start.nofile) == 0;
+}
+
+int
+ignored_at_start(int sig)
+{
+	return sigismember(&start.ignored, sig) == 1;
+}
+
+/*
+ * execvp without its shell: glibc runs a file that is not a binary and
+ * has no "#!" with /bin/sh, we call that an exec failure (ENOEXEC). A
+ * name with a '/' is not searched; an empty PATH entry is the current
+ * directory; EACCES from an entry is reported only if no later entry has
+ * the file. Returns only on failure, with errno set.
  */
 static void
-exec_child(char **argv, char **env, int in, int out, volatile int *err)
+exec_path(char **argv, char **env, const char *path)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	size_t i;
+	char buf[PATH_MAX];
+	const char *file = argv[0], *p, *end;
+	size_t flen = strlen(file), dlen;
+	int denied = 0;
 
-	for (i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
-		sigaction(caught[i], &sa, NULL);
-	sigemptyset(&none);
+	if (*file == '\0') {
+		errno = ENOENT;
+		return;
+	}
+	if (strchr(file, '/') != NULL) {
+		execve(file, argv, env);
+		return;
+	}
+	for (p = path;; p = end + 1) {
+		end = strchrnul(p, ':');
+		dlen = (size_t)(end - p);
+		if (dlen + flen + 2 <= sizeof(buf)) {
+			memcpy(buf, p, dlen);
+			buf[dlen] = '/';
+			memcpy(buf + dlen + (dlen > 0), file, flen + 1);
+			execve(buf, argv, env);
+			if (errno == EACCES)
+				denied = 1;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				return;
+		}
+		if (*end == '\0')
+			break;
+	}
+	errno = denied ? EACCES : ENOENT;
+}
+
+/*
+ * In the child, sharing our memory until it execs: every signal's
+ * disposition and the signal mask as sockbox found them (dispositions
+ * first: no handler of ours may run here), the descriptor limit sockbox
+ * started with, in and out on 0 and 1. On failure it leaves errno in
+ * *err and exits 127.
+ */
+static void
+exec_child(char **argv, char **env, const char *path, int in, int out,
+    volatile int *err)
+{
+	struct sigaction sa = { 0 };
+	struct rlimit rl;
+	int sig, top = SIGRTMIN;
+
+	/* All of them, so that what any applet changed is undone. */
+	for (sig = 1; sig < top; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		sa.sa_handler = sigismember(&start.ignored, sig) == 1 ?
+		    SIG_IGN : SIG_DFL;
+		sigaction(sig, &sa, NULL);
+	}
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
 		goto fail;
 	/* dup2 of a descriptor onto itself keeps close-on-exec. */
 	if ((in == 0 || out == 1) && (fcntl(0, F_SETFD, 0) < 0 ||
 	    fcntl(1, F_SETFD, 0) < 0))
 		goto fail;
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execvpe(argv[0], argv, env);
+	/* Never above the hard limit, which may have been lowered since. */
+	if (start.have_nofile && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != start.nofile.rlim_cur) {
+		rl.rlim_cur = start.nofile.rlim_cur < rl.rlim_max ?
+		    start.nofile.rlim_cur : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			goto fail;
+	}
+	sigprocmask(SIG_SETMASK, &start.mask, NULL);
+	exec_path(argv, env, path);
 fail:
 	*err = errno;
 	_exit(127);
@@ -67,12 +159,13 @@ fail:
 
 /* vfork and exec; no local of the caller lives across the vfork. */
 static pid_t
-vfork_exec(char **argv, char **env, int in, int out, volatile int *err)
+vfork_exec(char **argv, char **env, const char *path, int in, int out,
+    volatile int *err)
 {
 	pid_t pid;
 
 	if ((pid = vfork()) == 0)
-		exec_child(argv, env, in, out, err);
+		exec_child(argv, env, path, in, out, err);
 	return pid;
 }
 
@@ -111,6 +204,7 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 {
 	char vars[5][ADDRPORT_LEN + 24], ip[ADDRPORT_LEN];
 	char **slot, **env;
+	const char *path;
 	volatile int err = 0;
 	sigset_t all, old;
 	pid_t pid;
@@ -130,6 +224,9 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 	for (i = 0; i < 5; i++)
 		slot[i] = vars[i];
 	slot[5] = NULL;
+	/* execvp's default when PATH is unset: confstr(_CS_PATH). */
+	if ((path = getenv("PATH")) == NULL)
+		path = "/bin:/usr/bin";
 
 	/*
 	 * vfork: no copy of our page tables, and the child has exec'd when
@@ -138,7 +235,7 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 	 */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = vfork_exec(argv, env, in, out, &err);
+	pid = vfork_exec(argv, env, path, in, out, &err);
 	if (pid > 0 && err) {
 		waitpid(pid, NULL, 0);
 		pid = -1;
