@@ -181,6 +181,21 @@ SigIgn: $(sigmask HUP QUIT)" ]
 	[ "$EXIT_STATUS" = 0 ]
 }
 
+@test "tcpserve relay and --echo: a SIGINT ignored at start is ignored too" {
+	local mode
+	for mode in --echo -k; do
+		LAUNCH_IGN=INT SOCKBOX=$LAUNCH start_server tcpserve "$mode" \
+			127.0.0.1 0
+		kill -INT "$SERVER_PID"
+		run -0 sb tcpconnect -q 2 127.0.0.1 "$PORT" <<<hello
+		kill -0 "$SERVER_PID"
+		kill -TERM "$SERVER_PID"
+		wait_exit "$SERVER_PID"
+		SERVER_PID=
+		[ "$EXIT_STATUS" = 0 ]
+	done
+}
+
 # stops_on_int SERVER ARGS...: SERVER started with SIGINT at its default
 # exits 0 on SIGINT.
 stops_on_int() {
