@@ -26,11 +26,25 @@ static const struct applet {
 
 #define NAPPLETS (sizeof(applets) / sizeof(applets[0]))
 
+/*
+ * The C library, decided at compile time: glibc says so in <features.h>;
+ * musl deliberately defines no macro, and it is the other libc sockbox is
+ * built with on Linux (make static).
+ */
+#if defined(__GLIBC__)
+#define SOCKBOX_LIBC "glibc"
+#elif defined(__linux__)
+#define SOCKBOX_LIBC "musl"
+#else
+#define SOCKBOX_LIBC "libc"
+#endif
+
 static const char sockbox_usage[] =
 "usage: sockbox APPLET [ARGS...]   or   APPLET [ARGS...] through a link\n"
 "       sockbox --list | --help | --version | --install [-s] DIR\n"
 "\n"
 "  --list      print the applet names, one per line\n"
+"  --version   print the version and the C library it was built with\n"
 "  --install   link every applet name in DIR to this binary\n"
 "              (hard links; symbolic links with -s)\n"
 "\n"
@@ -117,7 +131,7 @@ sockbox_main(int argc, char **argv)
 		for (i = 0; i < NAPPLETS; i++)
 			puts(applets[i].name);
 	} else if (strcmp(opt, "--version") == 0) {
-		puts("sockbox " SOCKBOX_VERSION);
+		puts("sockbox " SOCKBOX_VERSION " (" SOCKBOX_LIBC ")");
 	} else if (strcmp(opt, "--install") == 0) {
 		int sym = argc > 2 && strcmp(argv[2], "-s") == 0;
 

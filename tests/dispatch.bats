@@ -21,9 +21,16 @@ load helpers
 	[[ "$stderr" == usage:* ]]
 }
 
-@test "--version prints the version" {
-	run -0 sb --version
-	[[ "$output" =~ ^sockbox\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+@test "--version prints the version and the C library the binary was built with" {
+	run -0 --separate-stderr sb --version
+	[ -z "$stderr" ]
+	[[ "$output" =~ ^sockbox\ [0-9]+\.[0-9]+\.[0-9]+\ \((glibc|musl)\)$ ]]
+	# Told apart from the binary itself: anything linked with glibc,
+	# static or not, carries GLIBC_ symbol versions or tunables; musl none.
+	if grep -qa GLIBC_ "$SOCKBOX"; then want=glibc; else want=musl; fi
+	[ "${BASH_REMATCH[1]}" = "$want" ]
+	[ "$output" = "sockbox $(sed -n 's/^#define SOCKBOX_VERSION "\(.*\)"$/\1/p' \
+	    "$BATS_TEST_DIRNAME/../lib/sockbox.h") ($want)" ]
 }
 
 @test "an unknown applet exits 127 with one line" {
