@@ -6,6 +6,7 @@ CFLAGS  ?= -O2 -fno-inline-functions -fno-tree-vectorize
 LDFLAGS ?=
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 # Flags sockbox always needs, on top of the user's CFLAGS.
@@ -73,9 +74,13 @@ install: $(BIN)
 	cp $(BIN) $(DESTDIR)$(BINDIR)/sockbox.new
 	mv -f $(DESTDIR)$(BINDIR)/sockbox.new $(DESTDIR)$(BINDIR)/sockbox
 	for a in $(APPLETS); do ln -sf sockbox $(DESTDIR)$(BINDIR)/$$a; done
+	mkdir -p $(DESTDIR)$(MANDIR)/man1
+	for a in sockbox $(APPLETS); do \
+		cp doc/$$a.1 $(DESTDIR)$(MANDIR)/man1/$$a.1 || exit 1; done
 
 uninstall:
-	for a in sockbox $(APPLETS); do rm -f $(DESTDIR)$(BINDIR)/$$a; done
+	for a in sockbox $(APPLETS); do rm -f $(DESTDIR)$(BINDIR)/$$a \
+		$(DESTDIR)$(MANDIR)/man1/$$a.1; done
 
 clean:
 	rm -rf obj sockbox sockbox-static

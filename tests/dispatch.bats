@@ -130,7 +130,7 @@ load helpers
 	[ "$stderr" = "getserv: -l: unknown service" ]
 }
 
-@test "make install puts the binary and a link per applet under DESTDIR; uninstall removes them" {
+@test "make install puts the binary, a link and a manual page per applet under DESTDIR; uninstall removes them" {
 	d=$BATS_TEST_TMPDIR/root
 	top=$BATS_TEST_DIRNAME/..
 	run -0 make -s -C "$top" install DESTDIR="$d" PREFIX=/usr
@@ -140,8 +140,22 @@ load helpers
 	done
 	run -0 "$d/usr/bin/getserv" 443
 	[ "$output" = https ]
+	for a in sockbox $(sb --list); do
+		cmp "$top/doc/$a.1" "$d/usr/share/man/man1/$a.1"
+	done
+	[ "$(ls "$d/usr/share/man/man1" | wc -l)" -eq $(($(sb --list | wc -l) + 1)) ]
 	run -0 make -s -C "$top" uninstall DESTDIR="$d" PREFIX=/usr
 	[ -z "$(ls -A "$d/usr/bin")" ]
+	[ -z "$(ls -A "$d/usr/share/man/man1")" ]
+}
+
+@test "make install honours MANDIR" {
+	d=$BATS_TEST_TMPDIR/root
+	top=$BATS_TEST_DIRNAME/..
+	run -0 make -s -C "$top" install DESTDIR="$d" PREFIX=/opt/sb MANDIR=/usr/man
+	[ -f "$d/usr/man/man1/tcpconnect.1" ] && [ ! -e "$d/opt/sb/share/man" ]
+	run -0 make -s -C "$top" uninstall DESTDIR="$d" PREFIX=/opt/sb MANDIR=/usr/man
+	[ -z "$(ls -A "$d/usr/man/man1")" ]
 }
 
 @test "every PORT operand: abc, -1, 65536, 80x and empty are invalid ports, exit 2" {
