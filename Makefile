@@ -7,6 +7,8 @@ LDFLAGS ?=
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+# bash-completion loads completions/NAME when NAME is first completed.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 # Flags sockbox always needs, on top of the user's CFLAGS.
@@ -77,10 +79,13 @@ install: $(BIN)
 	mkdir -p $(DESTDIR)$(MANDIR)/man1
 	for a in sockbox $(APPLETS); do \
 		cp doc/$$a.1 $(DESTDIR)$(MANDIR)/man1/$$a.1 || exit 1; done
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR)
+	cp doc/sockbox.bash $(DESTDIR)$(BASHCOMPDIR)/sockbox
+	for a in $(APPLETS); do ln -sf sockbox $(DESTDIR)$(BASHCOMPDIR)/$$a; done
 
 uninstall:
 	for a in sockbox $(APPLETS); do rm -f $(DESTDIR)$(BINDIR)/$$a \
-		$(DESTDIR)$(MANDIR)/man1/$$a.1; done
+		$(DESTDIR)$(MANDIR)/man1/$$a.1 $(DESTDIR)$(BASHCOMPDIR)/$$a; done
 
 clean:
 	rm -rf obj sockbox sockbox-static

@@ -130,7 +130,7 @@ load helpers
 	[ "$stderr" = "getserv: -l: unknown service" ]
 }
 
-@test "make install puts the binary, a link and a manual page per applet under DESTDIR; uninstall removes them" {
+@test "make install puts the binary, manual pages and completion, a link per applet, under DESTDIR; uninstall removes them" {
 	d=$BATS_TEST_TMPDIR/root
 	top=$BATS_TEST_DIRNAME/..
 	run -0 make -s -C "$top" install DESTDIR="$d" PREFIX=/usr
@@ -144,9 +144,15 @@ load helpers
 		cmp "$top/doc/$a.1" "$d/usr/share/man/man1/$a.1"
 	done
 	[ "$(ls "$d/usr/share/man/man1" | wc -l)" -eq $(($(sb --list | wc -l) + 1)) ]
+	c=$d/usr/share/bash-completion/completions
+	cmp "$top/doc/sockbox.bash" "$c/sockbox"
+	for a in $(sb --list); do
+		[ -L "$c/$a" ] && [ "$(readlink "$c/$a")" = sockbox ]
+	done
 	run -0 make -s -C "$top" uninstall DESTDIR="$d" PREFIX=/usr
 	[ -z "$(ls -A "$d/usr/bin")" ]
 	[ -z "$(ls -A "$d/usr/share/man/man1")" ]
+	[ -z "$(ls -A "$c")" ]
 }
 
 @test "make install honours MANDIR" {

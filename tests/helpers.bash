@@ -82,3 +82,28 @@ assert_usage_error() {
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "stderr: $stderr" >&2; return 1; }
 	[[ "$stderr" == "$applet: "* ]] || { echo "stderr: $stderr" >&2; return 1; }
 }
+
+# usage_text NAME: what `NAME --help` prints.
+usage_text() {
+	if [ "$1" = sockbox ]; then sb --help; else sb "$1" --help; fi
+}
+
+# split_flags: words like "-46Cd" or "--crlf" on stdin, one option a line
+# out: a single dash with several letters is that many short options.
+split_flags() {
+	local w i
+	while read -r w; do
+		if [[ "$w" == --* ]]; then
+			echo "$w"
+		else
+			for ((i = 1; i < ${#w}; i++)); do echo "-${w:i:1}"; done
+		fi
+	done
+}
+
+# usage_flags NAME: every option the usage text names, sorted.
+usage_flags() {
+	usage_text "$1" |
+	    grep -oE '(^|[][ (,|/])--?[A-Za-z0-9][A-Za-z0-9-]*' |
+	    sed 's/^[^-]*//' | split_flags | sort -u
+}
