@@ -124,3 +124,12 @@ described_flags() {
 		    grep -qxF "     $p - $d"
 	done
 }
+
+@test "man -l renders every page without a warning" {
+	need man
+	for p in $(pages); do
+		MANPAGER=cat MANWIDTH=80 run -0 --separate-stderr man -l "$DOC/$p.1"
+		[ -z "$stderr" ] || { echo "$p: $stderr" >&2; return 1; }
+		echo "$output" | grep -q "^NAME"
+	done
+}
