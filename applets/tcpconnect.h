@@ -5,7 +5,7 @@
 #ifndef TCPCONNECT_H
 #define TCPCONNECT_H
 
-#include "../lib/sockbox.h"
+#include "../lib/proxy.h"
 
 struct opts {
 	int family, verbose, scan, json, numeric;

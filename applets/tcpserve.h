@@ -7,7 +7,7 @@
 
 #include <signal.h>
 #include <netinet/in.h>
-#include "../lib/sockbox.h"
+#include "../lib/evloop.h"
 
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
 

@@ -3,7 +3,7 @@
  * share for buffered output, handed out in chunks, fairly: a connection
  * may hold up to an equal share, and never past the total.
  */
-#include "sockbox.h"
+#include "evloop.h"
 
 /* The share of each user now, before rounding to chunks. */
 static size_t

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "sockbox.h"
+#include "evloop.h"
 
 static volatile sig_atomic_t child_exited;
 

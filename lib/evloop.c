@@ -14,7 +14,7 @@
 #define USE_EPOLL 1
 #include <sys/epoll.h>
 #endif
-#include "sockbox.h"
+#include "evloop.h"
 
 #define EV_BATCH 256
 

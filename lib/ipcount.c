@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
-#include "sockbox.h"
+#include "evloop.h"
 
 #define IP_BUCKETS 1024
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include "sockbox.h"
+#include "proxy.h"
 
 static const struct {
 	const char *name;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include "sockbox.h"
+#include "proxy.h"
 
 /* The replies read_reply knows. */
 enum { R_SOCKS4, R_METHOD, R_AUTH, R_SOCKS5 };

@@ -4,7 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "sockbox.h"
+#include "proxy.h"
 
 /* The words of RFC 1928, section 6, for SOCKS5 reply codes 1 to 8. */
 static const char *const socks5_words[] = {

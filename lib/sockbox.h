@@ -1,6 +1,8 @@
 /*
- * sockbox.h: the one internal header, a commented section for each file
- * in lib/; every applet includes it.
+ * sockbox.h: the internal header every applet includes, a commented
+ * section for each file in lib/. Two concerns that few files use have
+ * headers of their own: evloop.h (the servers' loop machinery) and
+ * proxy.h (tcpconnect's proxy client).
  */
 #ifndef SOCKBOX_H
 #define SOCKBOX_H
@@ -11,7 +13,6 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -224,105 +225,6 @@ void hconn_free(struct hconn *h);
 int connect_any(struct addrinfo *res, const struct source *src,
     long long timeout_ms);
 
-/* ---- lib/proxy.c, lib/proxy_reply.c: through a SOCKS or HTTP proxy ---- */
-
-/* Proxy protocols (curl's scheme names); socks4a and socks5h send names. */
-enum {
-	PROXY_NONE, PROXY_SOCKS4, PROXY_SOCKS4A, PROXY_SOCKS5, PROXY_SOCKS5H,
-	PROXY_HTTP
-};
-
-/* The longest host, user or password: SOCKS5 gives each one length byte. */
-#define PROXY_FIELD_MAX 255
-/* How long a handshake may take when -w does not say. */
-#define PROXY_HANDSHAKE_MS 30000
-/* The longest HTTP reply header read. */
-#define PROXY_HEADER_MAX 16384
-
-/* Why a handshake failed: the proxy refused HOST PORT, or anything else. */
-enum { PROXY_REFUSED = -1, PROXY_FAILED = -2 };
-
-/* A parsed PROXY: [SCHEME://][USER[:PASSWORD]@]HOST[:PORT]. */
-struct proxy {
-	int proto;		/* PROXY_SOCKS4...; PROXY_NONE: no proxy */
-	char host[PROXY_FIELD_MAX + 1];	/* brackets removed */
-	int port;
-	char user[PROXY_FIELD_MAX + 1];	/* "": none */
-	char pass[PROXY_FIELD_MAX + 1];
-	int has_pass;		/* a password was given, perhaps "" */
-};
-
-/*
- * Parse a PROXY URL into px: 0, or -1 with the reason in err (never the
- * password). proto_hint is -X's protocol (parse_proxy_proto) or
- * PROXY_NONE; without a scheme it decides (default PROXY_SOCKS5H), with
- * one it must agree. USER and PASSWORD may use %XX escapes.
- */
-int parse_proxy(const char *url, int proto_hint, struct proxy *px,
-    char *err, size_t errlen);
-/* -X's "4", "5" or "connect" as a PROXY_ protocol, or -1. */
-int parse_proxy_proto(const char *s);
-/*
- * parse_proxy of url with -X proto (or NULL) and -P user (or NULL), the
- * password from $SOCKBOX_PROXY_PASSWORD when a user has none; exit 2 on
- * bad input.
- */
-void xparse_proxy(const char *url, const char *proto, const char *user,
-    struct proxy *px);
-/*
- * Get ready to reach host (for port, only named in messages) through px:
- * into dest the host as the handshake is to send it (an address when the
- * client resolves it, socks4 and socks5, with family), and return px's
- * own addresses. Dies with exit 2 for a host px cannot carry (IPv6 over
- * SOCKS4, a name over 255 bytes), exit 1 when a lookup fails.
- */
-struct addrinfo *xproxy_prepare(const struct proxy *px, const char *host,
-    int port, int family, char *dest, size_t destlen);
-/*
- * Connect to one of res (px's addresses, Happy Eyeballs, from src) and
- * have px connect to dest port; timeout_ms > 0 bounds both together.
- * Returns the connected socket, whatever the proxy sent after its reply
- * still unread in it, or PROXY_REFUSED / PROXY_FAILED with
- * "proxy HOST:PORT: reason" in err.
- */
-int proxy_connect(const struct proxy *px, struct addrinfo *res,
-    const struct source *src, const char *dest, int port,
-    long long timeout_ms, char *err, size_t errlen);
-/*
- * The handshake on fd, connected to px, for host (a name, or a numeric
- * address sent as one) and port, done by now_ms() deadline_ms; it reads
- * nothing past the proxy's reply. 0, or PROXY_REFUSED / PROXY_FAILED with
- * the reason in err.
- */
-int proxy_handshake(int fd, const struct proxy *px, const char *host,
-    int port, long long deadline_ms, char *err, size_t errlen);
-
-/* Whether host can go to a proxy as a name: 1-255 bytes, no controls. */
-int proxy_sendable(const char *host);
-
-/*
- * Decoders of what has arrived of a reply, b[0..len): 0 when b is the
- * whole reply, N > 0 when it needs N bytes in all (read exactly up to N,
- * never more, and call again), or PROXY_REFUSED / PROXY_FAILED with the
- * reason in err. A reply code is judged as soon as it is there.
- */
-int socks4_reply(const unsigned char *b, size_t len, char *err,
-    size_t errlen);
-/* The method selection; offered_auth: we offered RFC 1929 (method 2). */
-int socks5_method_reply(const unsigned char *b, size_t len, int offered_auth,
-    char *err, size_t errlen);
-int socks5_auth_reply(const unsigned char *b, size_t len, char *err,
-    size_t errlen);
-int socks5_reply(const unsigned char *b, size_t len, char *err,
-    size_t errlen);
-/* The length of an HTTP header up to its blank line, or 0 if not there. */
-size_t http_header_end(const char *b, size_t len);
-/*
- * A whole HTTP CONNECT reply header: 0 for a 2xx status, else the status
- * line in err and PROXY_REFUSED (PROXY_FAILED for 401, 407, not HTTP).
- */
-int http_reply(const char *b, size_t len, char *err, size_t errlen);
-
 /* ---- lib/acl.c: allow/deny lists of CIDR prefixes (-a, -d) ---- */
 
 struct acl_rule {
@@ -385,148 +287,6 @@ unsigned fd_conn_cap(unsigned fds_per_conn);
 void parse_privs(const char *spec, struct privs *p);
 /* Switch to p's user, group and supplementary groups, or die (exit 1). */
 void xdrop_privs(const struct privs *p);
-
-/* ---- lib/evloop.c: one event loop for the single-process server modes ---- */
-
-/*
- * What a descriptor waits for and is told of; EV_ERR (error or hang-up) is
- * told even when not asked for.
- */
-#define EV_IN	0x1
-#define EV_OUT	0x2
-#define EV_ERR	0x4
-
-struct evloop;
-/* fd is ready for got (EV_IN, EV_OUT, EV_ERR); arg as given to ev_add. */
-typedef void ev_cb(struct evloop *l, int fd, unsigned got, void *arg);
-
-/* A one-shot timer; zero-initialise it and set fn before arming. */
-struct ev_timer {
-	long long when;		/* due at, in now_ms() milliseconds */
-	void (*fn)(struct evloop *l, struct ev_timer *t);
-	unsigned slot;		/* the loop's: 0 while not armed */
-};
-
-/*
- * A loop whose waits open only the signals waitmask leaves unblocked (the
- * rest of the time they stay blocked). NULL with errno set.
- */
-struct evloop *evloop_new(const sigset_t *waitmask);
-/* Free the loop (not the descriptors or timers registered with it). */
-void evloop_free(struct evloop *l);
-/* Register fd (not yet known to l) for events with fn; -1 with errno. */
-int ev_add(struct evloop *l, int fd, unsigned events, ev_cb *fn, void *arg);
-/* Change what a registered fd waits for (0: nothing but EV_ERR). */
-int ev_set(struct evloop *l, int fd, unsigned events);
-/* Forget fd; call before closing it. Nothing more is told of it. */
-void ev_del(struct evloop *l, int fd);
-/*
- * Arm (or move) t to fire once at when; -1 if out of memory. Callbacks
- * may arm, stop and free timers and descriptors, their own included.
- */
-int ev_timer_arm(struct evloop *l, struct ev_timer *t, long long when);
-void ev_timer_stop(struct evloop *l, struct ev_timer *t);
-/* The time the current round of events began (now_ms()). */
-long long ev_now(const struct evloop *l);
-/* Make ev_run return after the current callback. */
-void ev_stop(struct evloop *l);
-/*
- * Wait and dispatch until ev_stop or server_stop. Descriptors must be
- * non-blocking: readiness may be stale when an earlier callback of the
- * same round changed things. 0, or -1 with errno if waiting failed.
- */
-int ev_run(struct evloop *l);
-
-/* ---- lib/budget.c: a memory budget that a loop's connections share ---- */
-
-/* Buffers grow in chunks of this many bytes. */
-#define BUDGET_CHUNK (16 * 1024)
-
-struct budget {
-	size_t limit;		/* bytes all buffers may hold together */
-	size_t used;		/* bytes they hold now */
-	unsigned users;		/* connections sharing it: divides it */
-};
-
-/*
- * Bytes (whole chunks) a connection already holding held may add now: up
- * to its share, limit / users but at least a chunk and at most cap, and
- * never past limit in all.
- */
-size_t budget_room(const struct budget *b, size_t held, size_t cap);
-/* Whether held is more than an equal share (more users came since). */
-int budget_over(const struct budget *b, size_t held);
-/* Account for n bytes taken or given back. */
-void budget_take(struct budget *b, size_t n);
-void budget_give(struct budget *b, size_t n);
-
-/* ---- lib/ipcount.c: connections per IPv4 address or IPv6 /64 (-C) ---- */
-
-struct ipcount;
-
-/* A table of counts keyed by client address; zero-initialise it. */
-struct iptable {
-	struct ipcount **bucket;	/* allocated on first use */
-};
-
-/*
- * Count one more connection from sa; -1 if its key already holds max (or
- * out of memory). The key is the IPv4 address, or an IPv6 address's /64
- * (one host usually has a whole /64); IPv4-mapped IPv6 counts as IPv4.
- */
-int ipcount_take(struct iptable *t, const struct sockaddr *sa, unsigned max);
-/* One connection ipcount_take let in has ended. */
-void ipcount_release(struct iptable *t, const struct sockaddr *sa);
-/* Free the table's memory; it may be used again. */
-void ipcount_free(struct iptable *t);
-
-/* ---- lib/children.c: the running children of a server ---- */
-
-/* Between SIGTERM at the time limit and SIGKILL. */
-#define KILL_GRACE_MS 5000
-
-/* A running child and the client it serves. */
-struct running {
-	pid_t pid;
-	long long start;	/* now_ms() when it started */
-	long long deadline;	/* next signal due (ms); 0: none */
-	int signalled;		/* SIGTERM sent */
-	struct sockaddr_storage peer;
-	char label[ADDRPORT_LEN];	/* the peer, as log lines name it */
-};
-
-struct children {
-	struct running *kid;	/* kid[0..n) run */
-	unsigned n, max;
-	long long limit_ms;	/* a child's time limit; 0: none */
-	int verbose;		/* log exits and signals */
-};
-
-/*
- * Catch SIGCHLD (a flag for children_reap). The caller keeps it blocked
- * except while waiting, so it only ends a wait.
- */
-void children_catch(void);
-/* A table for max children, each ended limit_ms after its start (0: never). */
-int children_init(struct children *c, unsigned max, long long limit_ms,
-    int verbose);
-void children_free(struct children *c);
-/* Record a child just started for peer; the caller checked n < max. */
-struct running *children_add(struct children *c, pid_t pid,
-    const struct sockaddr *peer, socklen_t peerlen);
-/*
- * If SIGCHLD came: reap every exited child of the table (others are
- * reaped and ignored), log "closed PEER pid N exit S" (or "signal S")
- * when verbose, call done(child, arg) and free its slot. Returns how many.
- */
-unsigned children_reap(struct children *c,
-    void (*done)(struct running *k, void *arg), void *arg);
-/*
- * Signal the children past their deadline: SIGTERM at the time limit,
- * SIGKILL KILL_GRACE_MS later (logged when verbose). Returns the ms until
- * the next deadline, or -1 if none.
- */
-long long children_expire(struct children *c, long long now);
 
 /* ---- lib/spawn.c: run a program for a connection or a datagram ---- */
 
