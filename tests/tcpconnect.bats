@@ -130,7 +130,7 @@ for i in range(40):
 	[ "$(wc -c <"$T/reply.got")" -eq 4000000 ]
 }
 
-@test "the server closes first: exit 0 at once though stdin stays open" {
+@test "the server closes first: exit 0 without waiting for an idle stdin to end" {
 	head -c 500000 /dev/urandom >"$T/reply"
 	start_peer send "$T/reply"
 	open_fifo
