@@ -109,7 +109,7 @@ bad:
 }
 
 int
-parse_port(const char *s, const char *proto)
+port_number(const char *s, const char *proto)
 {
 	unsigned long long v;
 	struct servent *se;
@@ -122,7 +122,17 @@ parse_port(const char *s, const char *proto)
 		/* RFC 6335 names may start with a digit: "9pfs". */
 		return ntohs((uint16_t)se->s_port);
 	}
-	die_usage("invalid port '%s'", s);
+	return -1;
+}
+
+int
+parse_port(const char *s, const char *proto)
+{
+	int port;
+
+	if ((port = port_number(s, proto)) < 0)
+		die_usage("invalid port '%s'", s);
+	return port;
 }
 
 long long

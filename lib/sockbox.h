@@ -90,6 +90,8 @@ long long parse_duration(const char *s);
  * "invalid port 'S'" (exit 2).
  */
 int parse_port(const char *s, const char *proto);
+/* parse_port's rules without dying: the port, or -1. */
+int port_number(const char *s, const char *proto);
 /* Milliseconds of the monotonic clock, what durations are counted in. */
 long long now_ms(void);
 /* Microseconds of the same clock, for timings that are printed. */
