@@ -17,12 +17,14 @@ const char tcpserve_usage[] =
 "usage: tcpserve [-46vq] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
-"                [--echo [--max-pending BYTES]] HOST PORT [PROG [ARGS...]]\n"
+"                [--echo | --broker] [--max-pending BYTES]\n"
+"                HOST PORT [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
 "TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT). With --echo, send\n"
-"every byte back, many clients at once.\n"
+"every byte back, many clients at once. With --broker, send every byte a\n"
+"client sends to all the other clients.\n"
 "\n"
 "  -4, -6           IPv4 or IPv6 only (a wildcard HOST serves both)\n"
 "  -v               announce the address; log each connection\n"
@@ -36,14 +38,16 @@ const char tcpserve_usage[] =
 "  -a CIDR          allow these clients (then deny the others)\n"
 "  -d CIDR          deny these clients; the most specific -a/-d wins\n"
 "  -u USER[:GROUP]  run as USER (and GROUP) after binding\n"
-"  -i SECS          close a connection idle for SECS (relay, echo)\n"
+"  -i SECS          close a connection idle for SECS (relay, echo, broker)\n"
 "  -t SECS          relay: after the client's end, stop sending once stdin\n"
 "                   has been idle for SECS (default 0.5; 0: until its end)\n"
 "  -T SECS          PROG: SIGTERM a program running for SECS, SIGKILL\n"
 "                   5 s later\n"
 "  --crlf           relay: send each LF of stdin as CRLF\n"
+"  --broker         relay every client's bytes to all the others; one\n"
+"                   that falls 128 KiB behind is disconnected\n"
 "  --echo           echo service\n"
-"  --max-pending BYTES  output all clients may have waiting, k/M/G\n"
+"  --max-pending BYTES  echo, broker: output all clients may have waiting, k/M/G\n"
 "                   suffixes (default 64M); past its share a client\n"
 "                   is not read, and closed if it takes nothing for 10 s\n"
 "  --recv-only      relay: do not read stdin, only print what clients send\n"
@@ -239,7 +243,7 @@ serve_relay(struct server *s)
 
 /* ---- command line ---- */
 
-enum { OPT_RECV_ONLY = 256, OPT_SEND_ONLY, OPT_CRLF };
+enum { OPT_RECV_ONLY = 256, OPT_SEND_ONLY, OPT_CRLF, OPT_BROKER };
 
 /* The relay's own options: exit 2 outside relay mode, or together. */
 static void
@@ -249,7 +253,7 @@ check_relay_opts(const struct server *s)
 	    "--recv-only" : s->send_only ? "--send-only" : s->crlf ?
 	    "--crlf" : NULL;
 
-	if (opt && (s->prog || s->echo))
+	if (opt && (s->prog || s->echo || s->broker))
 		die_usage("%s is for relay mode only", opt);
 	if (s->recv_only && s->send_only)
 		die_usage("--recv-only and --send-only exclude each other");
@@ -259,6 +263,7 @@ static void
 parse_options(int argc, char **argv, struct server *s)
 {
 	static const struct option longopts[] = {
+		{ "broker", no_argument, NULL, OPT_BROKER },
 		{ "echo", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-pending", required_argument, NULL, 'P' },
@@ -283,6 +288,7 @@ parse_options(int argc, char **argv, struct server *s)
 		case OPT_RECV_ONLY: s->recv_only = 1; break;
 		case OPT_SEND_ONLY: s->send_only = 1; break;
 		case OPT_CRLF: s->crlf = 1; break;
+		case OPT_BROKER: s->broker = 1; break;
 		case 'b':
 			s->backlog = (int)parse_uint(optarg, 1, 1000000,
 			    "backlog");
@@ -323,14 +329,17 @@ parse_options(int argc, char **argv, struct server *s)
 	need_operands(argc, argv, 2, -1);
 	if (argc - optind > 2)
 		s->prog = argv + optind + 2;
-	if (s->echo && s->prog)
-		die_usage("--echo and PROG exclude each other");
+	if (s->echo && s->broker)
+		die_usage("--echo and --broker exclude each other");
+	if ((s->echo || s->broker) && s->prog)
+		die_usage("%s and PROG exclude each other",
+		    s->echo ? "--echo" : "--broker");
 	if (s->prog && s->idle_ms > 0)
-		die_usage("-i is for relay and echo modes, not PROG");
+		die_usage("-i is for relay, echo and broker modes, not PROG");
 	if (!s->prog && s->limit_ms > 0)
 		die_usage("-T is for PROG");
-	if (pending_set && !s->echo)
-		die_usage("--max-pending is for --echo");
+	if (pending_set && !s->echo && !s->broker)
+		die_usage("--max-pending is for --echo and --broker");
 	check_relay_opts(s);
 }
 
@@ -353,7 +362,7 @@ tcpserve_main(int argc, char **argv)
 	/* The loop modes stop accepting before descriptors run out. */
 	if (s.maxconn == 0)
 		s.maxconn = s.prog ? DEFAULT_PROGS :
-		    s.echo ? fd_conn_cap(1) : 1;
+		    s.echo || s.broker ? fd_conn_cap(1) : 1;
 	/* Stop signals are only taken while waiting, never mid-step. */
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTERM);
@@ -369,6 +378,8 @@ tcpserve_main(int argc, char **argv)
 
 	if (s.echo)
 		rc = serve_echo(&s);
+	else if (s.broker)
+		rc = serve_broker(&s);
 	else if (s.prog)
 		rc = serve_programs(&s);
 	else

@@ -13,7 +13,7 @@
 
 /* Everything the command line decided, and the listening socket. */
 struct server {
-	int family, verbose, quiet, keep, echo;
+	int family, verbose, quiet, keep, echo, broker;
 	int backlog;
 	unsigned maxconn, perip;
 	long long idle_ms;
@@ -52,8 +52,29 @@ int accept_failed(struct server *s);
 /* With -v, "WHAT ADDR:PORT". */
 void log_conn(const struct server *s, const char *what, const union peer *p);
 
+/*
+ * Accepting on the event loop (tcpserve_loop.c), for the modes that serve
+ * every client in one process. add takes over a client: 0, or -1 when it
+ * could not (it has closed fd and released it then).
+ */
+struct acceptor {
+	struct server *s;
+	struct evloop *l;
+	unsigned nconn;			/* clients added and not yet closed */
+	int listening;			/* the listener's interest is EV_IN */
+	struct ev_timer resume;		/* accept again after a back-off */
+	int (*add)(struct acceptor *a, int fd, const union peer *p);
+};
+
+/* Start accepting s->lfd on l; -1 with errno set. */
+int acceptor_start(struct acceptor *a, struct server *s, struct evloop *l,
+    int (*add)(struct acceptor *, int, const union peer *));
+/* A client that add took is gone: accept again if that was the limit. */
+void acceptor_closed(struct acceptor *a);
+
 /* The modes other than relay; each returns the exit status. */
 int serve_echo(struct server *s);
 int serve_programs(struct server *s);
+int serve_broker(struct server *s);
 
 #endif

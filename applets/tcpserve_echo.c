@@ -37,27 +37,16 @@ struct echo_conn {
 };
 
 struct echo {
+	struct acceptor a;		/* first: an echo is its acceptor */
 	struct server *s;
 	struct evloop *l;
 	struct budget budget;
-	unsigned nconn;
-	int listening;			/* the listener's interest is EV_IN */
-	struct ev_timer resume;		/* accept again after a back-off */
 	struct echo_conn *conns;
 	char scratch[ECHO_READ];
 };
 
 #define CONN_OF(t) ((struct echo_conn *)((char *)(t) - \
 	offsetof(struct echo_conn, timer)))
-
-/* Listen or not (EV_IN or 0), if that changed. */
-static void
-listener_interest(struct echo *e, int on)
-{
-	if (on != e->listening &&
-	    ev_set(e->l, e->s->lfd, on ? EV_IN : 0) == 0)
-		e->listening = on;
-}
 
 /* Give c's buffer back to the budget. */
 static void
@@ -93,14 +82,11 @@ echo_close(struct echo_conn *c, const char *why, int err)
 	ev_del(e->l, c->fd);
 	close(c->fd);
 	release_client(e->s, &c->peer.sa);
-	e->nconn--;
 	e->budget.users--;
 	if (c->buf)
 		drop_buf(c);
 	free(c);
-	/* Listening stopped because it was full: a slot is free now. */
-	if (!e->listening && e->resume.slot == 0)
-		listener_interest(e, 1);
+	acceptor_closed(&e->a);
 }
 
 /*
@@ -353,9 +339,10 @@ on_check(struct evloop *l, struct ev_timer *t)
 }
 
 /* Register a new client; closes fd on failure. */
-static void
-echo_add(struct echo *e, int fd, const union peer *p)
+static int
+echo_add(struct acceptor *a, int fd, const union peer *p)
 {
+	struct echo *e = (struct echo *)a;
 	struct echo_conn *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -379,56 +366,14 @@ echo_add(struct echo *e, int fd, const union peer *p)
 	if (c->next)
 		c->next->prev = c;
 	e->conns = c;
-	e->nconn++;
 	e->budget.users++;
 	log_conn(e->s, "connection from", p);
-	return;
+	return 0;
 fail:
 	warn_errno("warning: connection");
 	release_client(e->s, &p->sa);
 	close(fd);
-}
-
-static void
-on_resume(struct evloop *l, struct ev_timer *t)
-{
-	struct echo *e = (struct echo *)((char *)t -
-	    offsetof(struct echo, resume));
-
-	(void)l;
-	if (e->nconn < e->s->maxconn)
-		listener_interest(e, 1);
-}
-
-/* Accept every waiting client, or stop listening while full or starved. */
-static void
-on_listener(struct evloop *l, int fd, unsigned got, void *arg)
-{
-	struct echo *e = arg;
-	struct server *s = e->s;
-	union peer p;
-	int cfd;
-
-	(void)fd;
-	(void)got;
-	while (e->nconn < s->maxconn) {
-		if ((cfd = accept_client(s, &p, SOCK_NONBLOCK)) == -2)
-			continue;
-		if (cfd >= 0) {
-			echo_add(e, cfd, &p);
-			continue;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		if (accept_failed(s)) {
-			listener_interest(e, 0);
-			if (ev_timer_arm(l, &e->resume, ev_now(l) +
-			    BACKOFF_MS) < 0)
-				listener_interest(e, 1);
-			return;
-		}
-	}
-	listener_interest(e, 0);
+	return -1;
 }
 
 int
@@ -440,12 +385,9 @@ serve_echo(struct server *s)
 		die_errno(EXIT_FAIL, "memory");
 	e->s = s;
 	e->budget.limit = s->max_pending;
-	e->resume.fn = on_resume;
-	if ((e->l = evloop_new(&s->waitmask)) == NULL)
+	if ((e->l = evloop_new(&s->waitmask)) == NULL ||
+	    acceptor_start(&e->a, s, e->l, echo_add) < 0)
 		die_errno(EXIT_FAIL, "event loop");
-	if (ev_add(e->l, s->lfd, EV_IN, on_listener, e) < 0)
-		die_errno(EXIT_FAIL, "event loop");
-	e->listening = 1;
 	if (ev_run(e->l) < 0)
 		die_errno(EXIT_FAIL, "wait");
 	while (e->conns)
