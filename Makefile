@@ -40,7 +40,7 @@ OBJS = $(SRCS:%.c=obj/$(VARIANT)/%.o)
 BATS ?= bats
 BATS_JOBS ?=
 
-.PHONY: all check static bench install uninstall clean
+.PHONY: all check static bench soak install uninstall clean
 
 all: $(BIN)
 
@@ -70,6 +70,16 @@ bench: $(BIN)
 	@if command -v $(MUSL_CC) >/dev/null 2>&1; then $(MAKE) static; fi
 	SOCKBOX=$(abspath $(BIN)) SOCKBOX_STATIC=$(abspath sockbox-static) \
 		tests/bench/run $(WORKLOAD)
+
+# make soak [SOAK_SECONDS=N] [SANITIZE=1]: every server mode at once under
+# load and faults (tests/soak/soak.py); prints the servers' RSS, descriptors
+# and CPU over time, and fails if a checked stream broke or anything grew.
+SOAK_SECONDS ?= 600
+soak: $(BIN)
+	@tmp=$$(mktemp -d) && SOAK_TMP=$$tmp $(if $(filter 1,$(SANITIZE)),SOAK_SANITIZED=1) \
+		python3 tests/soak/soak.py \
+		$(abspath $(BIN)) $(SOAK_SECONDS); rc=$$?; rm -rf "$$tmp"; \
+		exit $$rc
 
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR)

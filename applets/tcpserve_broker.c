@@ -22,7 +22,6 @@ struct bconn {
 	unsigned events;	/* the interest set now */
 	char *buf;		/* pending output buf[off..len), or NULL */
 	uint32_t off, len, cap;	/* cap: bytes of buf, from the budget */
-	int eof;		/* it half-closed: it only receives now */
 	long long last;		/* last progress either way, ms (-i) */
 	struct ev_timer timer;	/* -i */
 	struct broker *b;
@@ -73,7 +72,7 @@ bconn_close(struct bconn *c, const char *why, int err)
 static int
 set_interest(struct bconn *c)
 {
-	unsigned want = (c->eof ? 0 : EV_IN) | (c->buf ? EV_OUT : 0);
+	unsigned want = EV_IN | (c->buf ? EV_OUT : 0);
 
 	if (want != c->events && ev_set(c->b->l, c->fd, want) < 0)
 		return -1;
@@ -173,12 +172,17 @@ bconn_read(struct bconn *c)
 			bconn_close(c, NULL, errno);
 		return;
 	}
+	/*
+	 * Its end closes it, as in ncat: a client that closed looks just
+	 * like one that half-closed, and would hold its descriptor until
+	 * a write failed.
+	 */
 	if (n == 0) {
-		c->eof = 1;
-	} else {
-		c->last = ev_now(b->l);
-		broadcast(b, c, b->scratch, (size_t)n);
+		bconn_close(c, NULL, 0);
+		return;
 	}
+	c->last = ev_now(b->l);
+	broadcast(b, c, b->scratch, (size_t)n);
 	if (set_interest(c) < 0 || arm_idle(c) < 0)
 		bconn_close(c, NULL, errno);
 }
@@ -188,12 +192,8 @@ bconn_write(struct bconn *c)
 {
 	ssize_t w;
 
-	if (c->buf == NULL) {
-		/* An error or hang-up with nothing to send or read. */
-		if (c->eof)
-			bconn_close(c, NULL, 0);
+	if (c->buf == NULL)
 		return;
-	}
 	if ((w = write(c->fd, c->buf + c->off, c->len - c->off)) < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			bconn_close(c, NULL, errno);
@@ -218,9 +218,9 @@ on_client(struct evloop *l, int fd, unsigned got, void *arg)
 
 	(void)l;
 	(void)fd;
-	if (got & (EV_IN | EV_ERR) && c->events & EV_IN)
+	if (got & (EV_IN | EV_ERR))
 		bconn_read(c);
-	else if (got & (EV_OUT | EV_ERR))
+	else if (got & EV_OUT)
 		bconn_write(c);
 }
 

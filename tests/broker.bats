@@ -28,34 +28,38 @@ teardown() {
 	run -0 python3 "$BATS_TEST_DIRNAME/broker_peer.py" "$PORT" chorus 2 100000
 }
 
-@test "broker: a client's half-close ends only what it sends; it still receives" {
-	start_server tcpserve --broker 127.0.0.1 0
+@test "broker: a client's end closes its connection; the others go on" {
+	start_server tcpserve -v --broker 127.0.0.1 0
 	run -0 python3 - "$PORT" <<'PY'
-import socket, sys, time
+import socket, sys
 port = int(sys.argv[1])
 a = socket.create_connection(("127.0.0.1", port), timeout=10)
 b = socket.create_connection(("127.0.0.1", port), timeout=10)
-# Both accepted: a probe from b reaches a.
+c = socket.create_connection(("127.0.0.1", port), timeout=10)
+# All accepted: a probe from c reaches a and b.
+for s in (a, b):
+    s.settimeout(0.2)
 for _ in range(50):
-    b.send(b"?")
-    a.settimeout(0.2)
+    c.send(b"?")
     try:
-        if a.recv(1):
+        if a.recv(100) and b.recv(100):
             break
     except socket.timeout:
         pass
-a.settimeout(10)
+for s in (a, b):
+    s.settimeout(10)
 a.shutdown(socket.SHUT_WR)
-time.sleep(0.2)
-b.sendall(b"after\n")
+assert a.recv(100) in (b"", b"?"), "still open"
+c.sendall(b"after\n")
 got = b""
 while not got.endswith(b"after\n"):
-    d = a.recv(100)
+    d = b.recv(100)
     assert d, "connection ended"
     got += d
 print("ok")
 PY
 	[ "$output" = ok ]
+	wait_for grep -q '^tcpserve: closed 127.0.0.1:[0-9]*$' "$BATS_TEST_TMPDIR/server.err"
 }
 
 @test "broker: -i closes an idle client" {
