@@ -170,5 +170,6 @@ main(int argc, char **argv)
 	}
 	prog = a->name;
 	argv[0] = (char *)a->name;
+	open_stdfds();
 	return a->main(argc, argv);
 }

@@ -25,13 +25,20 @@ on_stop(int sig)
 void
 open_stdfds(void)
 {
+	/* Reading a closed stdin or writing a closed stdout must fail. */
+	static const int mode[3] = { O_WRONLY, O_RDONLY, O_WRONLY };
 	int fd;
 
-	/* A closed 0-2 would let a socket land there and be mistaken. */
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
+	/*
+	 * A closed 0-2 would let a socket land there and be mistaken for
+	 * it. /dev/null takes its place, opened the wrong way round, so that
+	 * using it still fails with EBADF and is reported, as it would have
+	 * been: a closed stdout must not swallow data.
+	 */
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", mode[fd]) != fd)
+			_exit(EXIT_FAIL);
 }
 
 void

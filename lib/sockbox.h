@@ -266,7 +266,11 @@ struct privs {
 	gid_t gid;
 };
 
-/* Open /dev/null on any of fds 0-2 that is closed. */
+/*
+ * Put /dev/null on any of fds 0-2 that is closed, so no socket lands
+ * there; opened the wrong way round (stdin write-only, stdout read-only),
+ * so reading stdin or writing stdout still fails, EBADF, as before.
+ */
 void open_stdfds(void);
 /*
  * Let handler take SIGTERM, and SIGINT unless SIGINT was ignored when

@@ -112,3 +112,60 @@ failed() {
 	[ "${stderr_lines[1]}" = "getserv: stdout: No space left on device" ]
 	[ "${#stderr_lines[@]}" -eq 2 ]
 }
+
+# serve_one DATA: a tcpserve PROG server that sends DATA to each client.
+serve_one() {
+	start_server tcpserve 127.0.0.1 0 sh -c "printf '%s' '$1'"
+}
+
+@test "the data paths too: tcpconnect, tcpserve relay, udpserve, udpsend -r on /dev/full and a gone pipe" {
+	serve_one hello
+	run -1 --separate-stderr to_full tcpconnect 127.0.0.1 "$PORT" </dev/null
+	failed tcpconnect "No space left on device"
+	run -1 --separate-stderr to_gone ign tcpconnect 127.0.0.1 "$PORT" </dev/null
+	failed tcpconnect "Broken pipe"
+	stop_server
+	# tcpserve relay: what the client sends goes to a stdout that fails.
+	for how in full gone; do
+		if [ $how = full ]; then
+			"$SOCKBOX" tcpserve 127.0.0.1 0 </dev/null >/dev/full \
+			    2>"$BATS_TEST_TMPDIR/r.err" 3>&- &
+		else
+			to_gone ign tcpserve 127.0.0.1 0 </dev/null \
+			    2>"$BATS_TEST_TMPDIR/r.err" 3>&- &
+		fi
+		SERVER_PID=$!
+		wait_for grep -q 'listening on' "$BATS_TEST_TMPDIR/r.err"
+		PORT=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/r.err")
+		echo data | sb tcpconnect 127.0.0.1 "$PORT" || true
+		wait_exit "$SERVER_PID"
+		SERVER_PID=
+		[ "$EXIT_STATUS" = 1 ]
+		grep -qxE 'tcpserve: 127.0.0.1:[0-9]+: stdout: (No space left on device|Broken pipe)' \
+		    "$BATS_TEST_TMPDIR/r.err"
+	done
+	# udpserve printing, udpsend printing a reply.
+	for how in full gone; do
+		if [ $how = full ]; then
+			"$SOCKBOX" udpserve 127.0.0.1 0 >/dev/full \
+			    2>"$BATS_TEST_TMPDIR/u.err" 3>&- &
+		else
+			to_gone ign udpserve 127.0.0.1 0 \
+			    2>"$BATS_TEST_TMPDIR/u.err" 3>&- &
+		fi
+		SERVER_PID=$!
+		wait_for grep -q 'listening on' "$BATS_TEST_TMPDIR/u.err"
+		PORT=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/u.err")
+		sb udpsend 127.0.0.1 "$PORT" datagram
+		wait_exit "$SERVER_PID"
+		SERVER_PID=
+		[ "$EXIT_STATUS" = 1 ]
+		grep -qxE 'udpserve: stdout: (No space left on device|Broken pipe)' \
+		    "$BATS_TEST_TMPDIR/u.err"
+	done
+	start_server udpserve --echo 127.0.0.1 0
+	run -1 --separate-stderr to_full udpsend -r 127.0.0.1 "$PORT" ping
+	failed udpsend "No space left on device"
+	run -1 --separate-stderr to_gone ign udpsend -r 127.0.0.1 "$PORT" ping
+	failed udpsend "Broken pipe"
+}
