@@ -6,11 +6,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 teardown() {
-	if [ -n "${SERVER_PID:-}" ]; then
-		kill "$SERVER_PID" 2>/dev/null || true
-		wait_exit "$SERVER_PID" 5 || true
-		SERVER_PID=
-	fi
+	stop_server
 }
 
 @test "broker: three clients each receive the other two's streams, in order" {

@@ -32,7 +32,8 @@ start_server() {
 stop_server() {
 	[ -n "${SERVER_PID:-}" ] || return 0
 	kill "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
+	# Bounded: a server that ignores SIGTERM is killed, not waited for.
+	wait_exit "$SERVER_PID" 5 2>/dev/null || true
 	SERVER_PID=
 }
 
