@@ -10,6 +10,14 @@
   get PORT [DATA]         TCP client: send DATA, half-close, print all it
                           gets
   ping PORT               UDP client: send "ping", print the answer
+  getfrom SRC PORT        get, from source address SRC
+  concurrent PORT N       N connections at once, each opened after the
+                          previous one's first line came; print those
+                          lines, then close them all
+  slowfirst SRC PORT      connect from SRC (its program waits on a silent
+                          resolver), then from 127.0.0.1: print what the
+                          second got while the first had nothing yet, then
+                          what the first got in the end
   notify ADDR [--udp] CMD...
                           bind a datagram socket at ADDR ("/path" or
                           "@abstract"), run CMD with NOTIFY_SOCKET=ADDR and
@@ -157,12 +165,54 @@ def get(args):
     sys.stdout.buffer.write(out)
 
 
+def connect(port, src=None):
+    c = socket.socket(socket.AF_INET)
+    c.settimeout(TIMEOUT * 3)
+    if src:
+        c.bind((src, 0))
+    c.connect(('127.0.0.1', port))
+    return c
+
+
+def readall(c):
+    out = b''
+    while True:
+        b = c.recv(65536)
+        if not b:
+            return out
+        out += b
+
+
+def getfrom(args):
+    sys.stdout.buffer.write(readall(connect(int(args[1]), args[0])))
+
+
+def concurrent(args):
+    port, conns = int(args[0]), []
+    for _ in range(int(args[1])):
+        c = connect(port)
+        print(c.makefile('rb').readline().decode(), end='')
+        conns.append(c)
+    for c in conns:
+        c.close()
+
+
+def slowfirst(args):
+    first = connect(int(args[1]), args[0])
+    second = readall(connect(int(args[1])))
+    waiting = not select.select([first], [], [], 0)[0]
+    print('second', repr(second), 'first still waiting' if waiting
+          else 'first done')
+    print('first', repr(readall(first)))
+
+
 def ping(args):
     sys.stdout.buffer.write(talk(int(args[0]), True))
 
 
 MODES = {'freeports': freeports, 'fdexec': fdexec, 'notify': notify,
-         'readyfd': readyfd, 'get': get, 'ping': ping}
+         'readyfd': readyfd, 'get': get, 'ping': ping, 'getfrom': getfrom,
+         'concurrent': concurrent, 'slowfirst': slowfirst}
 
 if __name__ == '__main__':
     MODES[sys.argv[1]](sys.argv[2:])
