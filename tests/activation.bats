@@ -325,3 +325,24 @@ ENVPROG='env | grep -E "^(LISTEN_[A-Z]*|NOTIFY_SOCKET)=" || echo clean'
 	run -0 peer ping "$PORT"
 	[ "$output" = clean ]
 }
+
+@test "completion: after --systemd[=NAME] or --fd N the first operand is PROG; -1 and -E are offered" {
+	source "$BATS_TEST_DIRNAME/../doc/sockbox.bash"
+	comp() {
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMPREPLY=()
+		_sockbox
+		[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\n' "${COMPREPLY[@]}" | sort -u
+	}
+	for words in '--systemd' '--systemd=web' '--fd 3' '-v --fd 3'; do
+		run -0 comp "$SOCKBOX" tcpserve $words bas
+		echo "$output" | grep -qx bash
+	done
+	run -0 comp "$SOCKBOX" udpserve --fd 3 --echo bas
+	echo "$output" | grep -qx bash
+	run -0 comp "$SOCKBOX" tcpserve -
+	echo "$output" | grep -qx -- -E
+	echo "$output" | grep -qx -- -1
+	echo "$output" | grep -qx -- --ready-fd
+}

@@ -48,7 +48,7 @@ comp() {
 	done
 	run -0 comp "$SOCKBOX" tcpconnect --w
 	[ "$output" = --wait ]
-	run -0 comp "$SOCKBOX" tcpserve --re
+	run -0 comp "$SOCKBOX" tcpserve --rec
 	[ "$output" = --recv-only ]
 }
 
