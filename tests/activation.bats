@@ -50,24 +50,13 @@ sa_start() {
 	return 1
 }
 
-# fd_start N KIND CMD...: CMD in the background with a socket of KIND on
-# descriptor N (activation_peer.py fdexec); waits for its "listening on"
-# line (give -v) and sets PORT and SERVER_PID.
+# fd_start N KIND CMD...: start_server's CMD with a socket of KIND on
+# descriptor N (activation_peer.py fdexec, which execs CMD: SERVER_PID is
+# the server's); give CMD -v for its "listening on" line. The port fdexec
+# bound is in fd.port.
 fd_start() {
-	local i
-	# python3 itself, not a function: $! must be the pid that execs.
-	FDEXEC_PORT_FILE=$BATS_TEST_TMPDIR/fd.port python3 "$PEER" fdexec "$@" \
-		>"$BATS_TEST_TMPDIR/server.out" 2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
-	SERVER_PID=$!
-	for i in $(seq 200); do
-		PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' \
-			"$BATS_TEST_TMPDIR/server.err" | head -n 1)
-		[ -n "$PORT" ] && return 0
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$BATS_TEST_TMPDIR/server.err" >&2
-	return 1
+	FDEXEC_PORT_FILE=$BATS_TEST_TMPDIR/fd.port SOCKBOX=python3 \
+		start_server "$PEER" fdexec "$@"
 }
 
 # What a program prints of the variables it must not get.
@@ -326,23 +315,3 @@ ENVPROG='env | grep -E "^(LISTEN_[A-Z]*|NOTIFY_SOCKET)=" || echo clean'
 	[ "$output" = clean ]
 }
 
-@test "completion: after --systemd[=NAME] or --fd N the first operand is PROG; -1 and -E are offered" {
-	source "$BATS_TEST_DIRNAME/../doc/sockbox.bash"
-	comp() {
-		COMP_WORDS=("$@")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		COMPREPLY=()
-		_sockbox
-		[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\n' "${COMPREPLY[@]}" | sort -u
-	}
-	for words in '--systemd' '--systemd=web' '--fd 3' '-v --fd 3'; do
-		run -0 comp "$SOCKBOX" tcpserve $words bas
-		echo "$output" | grep -qx bash
-	done
-	run -0 comp "$SOCKBOX" udpserve --fd 3 --echo bas
-	echo "$output" | grep -qx bash
-	run -0 comp "$SOCKBOX" tcpserve -
-	echo "$output" | grep -qx -- -E
-	echo "$output" | grep -qx -- -1
-	echo "$output" | grep -qx -- --ready-fd
-}

@@ -93,6 +93,25 @@ def server_port(proc):
     raise RuntimeError('no "listening on" line')
 
 
+def connect(port, src=None):
+    """A TCP connection to 127.0.0.1 port, from src if given."""
+    c = socket.socket(socket.AF_INET)
+    c.settimeout(TIMEOUT * 3)
+    if src:
+        c.bind((src, 0))
+    c.connect(('127.0.0.1', port))
+    return c
+
+
+def readall(c):
+    out = b''
+    while True:
+        b = c.recv(65536)
+        if not b:
+            return out
+        out += b
+
+
 def talk(port, udp, data=b''):
     """What the server sends a client: a TCP read to the end (after
     sending data and half-closing), or the answer to one datagram."""
@@ -101,15 +120,10 @@ def talk(port, udp, data=b''):
         c.settimeout(TIMEOUT)
         c.sendto(b'ping', ('127.0.0.1', port))
         return c.recv(65536)
-    c = socket.create_connection(('127.0.0.1', port), timeout=TIMEOUT)
+    c = connect(port)
     c.sendall(data)
     c.shutdown(socket.SHUT_WR)
-    out = b''
-    while True:
-        b = c.recv(65536)
-        if not b:
-            return out
-        out += b
+    return readall(c)
 
 
 def notify(args):
@@ -163,24 +177,6 @@ def get(args):
     out = talk(int(args[0]), False, args[1].encode() if len(args) > 1
                else b'')
     sys.stdout.buffer.write(out)
-
-
-def connect(port, src=None):
-    c = socket.socket(socket.AF_INET)
-    c.settimeout(TIMEOUT * 3)
-    if src:
-        c.bind((src, 0))
-    c.connect(('127.0.0.1', port))
-    return c
-
-
-def readall(c):
-    out = b''
-    while True:
-        b = c.recv(65536)
-        if not b:
-            return out
-        out += b
 
 
 def getfrom(args):

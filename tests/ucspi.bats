@@ -48,18 +48,32 @@ peer() {
 	run -2 --separate-stderr sb tcpserve -B hi --echo 127.0.0.1 0
 	assert_usage_error tcpserve
 	[ "$stderr" = "tcpserve: -B is not for --echo: it sends back only what it receives" ]
-	# A client that resets at once: its program never starts, the next
-	# client is served.
-	big=$(head -c 120000 /dev/zero | tr '\0' b)
-	start_server tcpserve -B "$big" 127.0.0.1 0 echo end
+	# A client reset while it waits in the backlog (-c 1, the slot taken)
+	# is accepted after its reset: the banner fails, its program never
+	# starts, and the next client is served.
+	start_server tcpserve -v -c 1 -B hello 127.0.0.1 0 sh -c 'read x; echo end'
 	run -0 python3 -c '
 import socket, struct, sys
-c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-c.close()' "$PORT"
+p = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", p), timeout=10)
+print(a.recv(5).decode())
+b = socket.create_connection(("127.0.0.1", p))
+b.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+b.close()
+a.sendall(b"x\n")
+print(a.makefile("rb").readline().decode(), end="")
+c = socket.create_connection(("127.0.0.1", p), timeout=10)
+c.sendall(b"y\n")
+out = b""
+while True:
+    d = c.recv(100)
+    if not d:
+        break
+    out += d
+print(out.decode(), end="")' "$PORT"
+	[ "$output" = "$(printf 'hello\nend\nhelloend')" ]
 	wait_for grep -q '^tcpserve: warning: 127.0.0.1:[0-9]*: banner: ' "$BATS_TEST_TMPDIR/server.err"
-	run -0 peer get "$PORT"
-	[[ "$output" == *end ]]
+	[ "$(grep -c '^tcpserve: connection from' "$BATS_TEST_TMPDIR/server.err")" = 3 ]
 }
 
 @test "TCPCONCURRENCY: the programs running, this one included" {
@@ -129,20 +143,29 @@ c.close()' "$PORT"
 	[ "$output" = abc ]
 }
 
-# Inside the DNS namespace: clients from 192.0.2.10-12 and 127.0.0.1 to a
-# --lookup server; what each one's program saw.
-lookup_clients() {
-	local a pid port i
-	for a in 10 11 12; do ip addr add "192.0.2.$a/32" dev lo || return 125; done
-	"$SOCKBOX" tcpserve --lookup 127.0.0.1 0 \
-		sh -c 'echo "$TCPREMOTEIP ${TCPREMOTEHOST-unset}"' \
+# In a namespace: 192.0.2.N for each N of $ADDRS on lo, and tcpserve
+# --lookup 127.0.0.1 0 PROG in the background; sets pid and port.
+ns_lookup_server() {
+	local a i
+	for a in $ADDRS; do ip addr add "192.0.2.$a/32" dev lo || return 125; done
+	"$SOCKBOX" tcpserve --lookup 127.0.0.1 0 "$@" \
 		2>"$DNS_NS_DIR/lookup.err" 3>&- &
 	pid=$!
 	for i in $(seq 200); do
 		port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$DNS_NS_DIR/lookup.err")
-		[ -n "$port" ] && break
+		[ -n "$port" ] && return 0
 		sleep 0.05
 	done
+	return 125
+}
+export -f ns_lookup_server
+
+# Inside the DNS namespace: clients from 192.0.2.10-12 and 127.0.0.1 to a
+# --lookup server; what each one's program saw.
+lookup_clients() {
+	local a pid port
+	ADDRS='10 11 12' ns_lookup_server \
+		sh -c 'echo "$TCPREMOTEIP ${TCPREMOTEHOST-unset}"' || return
 	for a in 192.0.2.10 192.0.2.11 192.0.2.12 127.0.0.1; do
 		python3 "$PEER" getfrom "$a" "$port"
 	done
@@ -157,6 +180,7 @@ lookup_clients() {
 		'host-record=liar.test,192.0.2.99' >"$BATS_TEST_TMPDIR/records"
 	export DNS_NS_DIR=$BATS_TEST_TMPDIR
 	run -0 in_dns_ns "$BATS_TEST_TMPDIR/records" lookup_clients
+	echo "$output"
 	# Confirmed; a PTR whose name has another address; no PTR at all;
 	# /etc/hosts (localhost) applies too.
 	[ "$output" = "$(printf '%s\n' '192.0.2.10 good.test' '192.0.2.11 unset' \
@@ -168,16 +192,8 @@ lookup_clients() {
 # Inside a namespace whose DNS server never answers: one client waits on
 # its lookup while the next is served.
 slow_lookup() {
-	local pid port i
-	ip addr add 192.0.2.10/32 dev lo || return 125
-	"$SOCKBOX" tcpserve --lookup 127.0.0.1 0 \
-		sh -c 'echo "${TCPREMOTEHOST-unset}"' 2>"$DNS_NS_DIR/lookup.err" 3>&- &
-	pid=$!
-	for i in $(seq 200); do
-		port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$DNS_NS_DIR/lookup.err")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	local pid port
+	ADDRS=10 ns_lookup_server sh -c 'echo "${TCPREMOTEHOST-unset}"' || return
 	python3 "$PEER" slowfirst 192.0.2.10 "$port"
 	kill "$pid"
 	wait "$pid"
