@@ -36,6 +36,8 @@ check_service_opts(const struct service *sv, int family,
 		die_usage("--ready-fd and --fd name the same descriptor");
 	if (sv->ready.print_port && data_mode)
 		die_usage("-1 is not for %s: stdout is the data", data_mode);
+	if (sv->src.kind == LSRC_FD && sv->src.fd == 1 && data_mode)
+		die_usage("--fd 1 is not for %s: stdout is the data", data_mode);
 }
 
 int

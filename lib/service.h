@@ -33,7 +33,7 @@ int take_service_opt(struct service *sv, int ch);
 /*
  * Exit 2 for what does not go together: -4/-6 (family not AF_UNSPEC)
  * with a socket handed over, --ready-fd on the socket's descriptor, -1
- * when stdout carries data (data_mode names the mode, or NULL).
+ * or --fd 1 when stdout carries data (data_mode names the mode, or NULL).
  */
 void check_service_opts(const struct service *sv, int family,
     const char *data_mode);

@@ -222,6 +222,9 @@ ENVPROG='env | grep -E "^(LISTEN_[A-Z]*|NOTIFY_SOCKET)=" || echo clean'
 	run -2 --separate-stderr sb tcpserve --fd 0
 	assert_usage_error tcpserve
 	[ "$stderr" = "tcpserve: --fd 0: relay mode copies stdin and stdout" ]
+	run -2 --separate-stderr sb udpserve --fd 1
+	assert_usage_error udpserve
+	[ "$stderr" = "udpserve: --fd 1 is not for printing datagrams: stdout is the data" ]
 	run -2 --separate-stderr sb tcpserve --fd 2 --ready-fd 2 cat
 	assert_usage_error tcpserve
 	[ "$stderr" = "tcpserve: --ready-fd and --fd name the same descriptor" ]
