@@ -14,11 +14,12 @@
 #include "tcpserve.h"
 
 const char tcpserve_usage[] =
-"usage: tcpserve [-46vq] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
+"usage: tcpserve [-146vqE] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
-"                [--echo | --broker] [--max-pending BYTES]\n"
-"                HOST PORT [PROG [ARGS...]]\n"
+"                [--echo | --broker] [--max-pending BYTES] [-B BANNER]\n"
+"                [-l NAME] [--lookup] [--ready-fd N]\n"
+"                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
@@ -26,6 +27,8 @@ const char tcpserve_usage[] =
 "every byte back, many clients at once. With --broker, send every byte a\n"
 "client sends to all the other clients.\n"
 "\n"
+"  -1               once listening, print the port on stdout (not in relay\n"
+"                   mode); also --ready-fd and NOTIFY_SOCKET (READY=1)\n"
 "  -4, -6           IPv4 or IPv6 only (a wildcard HOST serves both)\n"
 "  -v               announce the address; log each connection\n"
 "  -q               do not announce the address, even for PORT 0\n"
@@ -51,7 +54,17 @@ const char tcpserve_usage[] =
 "                   suffixes (default 64M); past its share a client\n"
 "                   is not read, and closed if it takes nothing for 10 s\n"
 "  --recv-only      relay: do not read stdin, only print what clients send\n"
-"  --send-only      relay: send stdin, drop what clients send\n";
+"  --send-only      relay: send stdin, drop what clients send\n"
+"  -B BANNER        write BANNER to each client first (relay, PROG, broker)\n"
+"  -E               PROG: its stderr goes to the client too\n"
+"  -l NAME          PROG: TCPLOCALHOST=NAME (default: unset)\n"
+"  --lookup         PROG: TCPREMOTEHOST, the client's name if its forward\n"
+"                   lookup gives the client's address back\n"
+"  --ready-fd N     once listening, write a newline to descriptor N, close it\n"
+"  --systemd[=NAME] the socket systemd passed (LISTEN_FDS; NAME: the one\n"
+"                   of that name), in place of HOST PORT\n"
+"  --fd N           the listening socket open on descriptor N\n"
+"PROG also gets TCPCONCURRENCY, the programs running with it.\n";
 
 #define DEFAULT_BACKLOG	4096
 #define DEFAULT_PROGS	40
@@ -163,6 +176,9 @@ relay_client(struct server *s, struct relay *r, int fd, const union peer *p)
 
 	if (server_stop)
 		return 0;
+	if (s->x.banner_len > 0 && send_banner(s, fd, p, s->keep ?
+	    "warning: " : "") < 0)
+		return server_stop ? 0 : -1;
 	rc = relay_run(r, fd, &res);
 	fmt_addrport(&p->sa, where, sizeof(where));
 	if (s->verbose)
@@ -244,6 +260,7 @@ serve_relay(struct server *s)
 /* ---- command line ---- */
 
 enum { OPT_RECV_ONLY = 256, OPT_SEND_ONLY, OPT_CRLF, OPT_BROKER };
+enum { OPT_ECHO = 0x1200 };	/* not 'E': that is -E */
 
 /* The relay's own options: exit 2 outside relay mode, or together. */
 static void
@@ -264,18 +281,22 @@ parse_options(int argc, char **argv, struct server *s)
 {
 	static const struct option longopts[] = {
 		{ "broker", no_argument, NULL, OPT_BROKER },
-		{ "echo", no_argument, NULL, 'E' },
+		{ "echo", no_argument, NULL, OPT_ECHO },
 		{ "help", no_argument, NULL, 'h' },
+		{ "lookup", no_argument, NULL, OPT_LOOKUP },
+		SERVICE_LONGOPTS,
 		{ "max-pending", required_argument, NULL, 'P' },
 		{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
 		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
 		{ "crlf", no_argument, NULL, OPT_CRLF },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch, pending_set = 0;
+	int ch, pending_set = 0, ops;
 
-	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:", longopts,
-	    tcpserve_usage)) != -1) {
+	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:1B:El:",
+	    longopts, tcpserve_usage)) != -1) {
+		if (take_service_opt(&s->sv, ch) || take_ucspi_opt(&s->x, ch))
+			continue;
 		switch (ch) {
 		case '4':
 		case '6':
@@ -284,7 +305,7 @@ parse_options(int argc, char **argv, struct server *s)
 		case 'v': s->verbose = 1; break;
 		case 'q': s->quiet = 1; break;
 		case 'k': s->keep = 1; break;
-		case 'E': s->echo = 1; break;
+		case OPT_ECHO: s->echo = 1; break;
 		case OPT_RECV_ONLY: s->recv_only = 1; break;
 		case OPT_SEND_ONLY: s->send_only = 1; break;
 		case OPT_CRLF: s->crlf = 1; break;
@@ -326,9 +347,11 @@ parse_options(int argc, char **argv, struct server *s)
 			break;
 		}
 	}
-	need_operands(argc, argv, 2, -1);
-	if (argc - optind > 2)
-		s->prog = argv + optind + 2;
+	/* --systemd and --fd take HOST PORT's place. */
+	ops = s->sv.src.kind == LSRC_BIND ? 2 : 0;
+	need_operands(argc, argv, ops, -1);
+	if (argc - optind > ops)
+		s->prog = argv + optind + ops;
 	if (s->echo && s->broker)
 		die_usage("--echo and --broker exclude each other");
 	if ((s->echo || s->broker) && s->prog)
@@ -341,22 +364,32 @@ parse_options(int argc, char **argv, struct server *s)
 	if (pending_set && !s->echo && !s->broker)
 		die_usage("--max-pending is for --echo and --broker");
 	check_relay_opts(s);
+	check_ucspi_opts(s);
+	check_service_opts(&s->sv, s->family, s->prog || s->echo || s->broker ?
+	    NULL :
+	    "relay mode");
+	if (!s->prog && !s->echo && !s->broker && s->sv.src.kind == LSRC_FD &&
+	    s->sv.src.fd <= 1)
+		die_usage("--fd %d: relay mode copies stdin and stdout",
+		    s->sv.src.fd);
 }
 
 int
 tcpserve_main(int argc, char **argv)
 {
 	struct server s = { .family = AF_UNSPEC, .backlog = DEFAULT_BACKLOG,
-	    .max_pending = DEFAULT_PENDING };
+	    .max_pending = DEFAULT_PENDING, .sv = SERVICE_INIT };
 	sigset_t stops;
-	char *host;
-	int port, rc;
+	char *host = NULL;
+	int port = -1, rc;
 
 	parse_options(argc, argv, &s);
-	if ((host = unbracket(argv[optind])) == NULL)
-		die_usage("invalid host '%s'", argv[optind]);
-	port = parse_port(argv[optind + 1], "tcp");
-	check_family(host, s.family);
+	if (s.sv.src.kind == LSRC_BIND) {
+		if ((host = unbracket(argv[optind])) == NULL)
+			die_usage("invalid host '%s'", argv[optind]);
+		port = parse_port(argv[optind + 1], "tcp");
+		check_family(host, s.family);
+	}
 
 	server_setup();
 	/* The loop modes stop accepting before descriptors run out. */
@@ -369,12 +402,15 @@ tcpserve_main(int argc, char **argv)
 	sigaddset(&stops, SIGINT);
 	sigaddset(&stops, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &stops, &s.waitmask);
-	s.lfd = xlisten_on(host, port, s.family, SOCK_STREAM, s.backlog);
+	if ((s.lfd = xservice_socket(&s.sv, SOCK_STREAM)) < 0)
+		s.lfd = xlisten_on(host, port, s.family, SOCK_STREAM,
+		    s.backlog);
 	/* Readiness comes from poll; a vanished client must not block us. */
 	fcntl(s.lfd, F_SETFL, O_NONBLOCK);
 	if (!s.quiet && (port == 0 || s.verbose))
 		announce_listen(s.lfd);
 	xdrop_privs(&s.privs);
+	ready_announce(&s.sv.ready, s.lfd);
 
 	if (s.echo)
 		rc = serve_echo(&s);
@@ -384,6 +420,7 @@ tcpserve_main(int argc, char **argv)
 		rc = serve_programs(&s);
 	else
 		rc = serve_relay(&s);
+	ready_stopping(&s.sv.ready);
 	free(s.acl.rules);
 	ipcount_free(&s.perip_count);
 	return rc;

@@ -8,8 +8,18 @@
 #include <signal.h>
 #include <netinet/in.h>
 #include "../lib/evloop.h"
+#include "../lib/service.h"
 
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
+
+/* ucspi-tcp's tcpserver options (tcpserve_ucspi.c). */
+struct tcp_extras {
+	const char *banner;	/* -B: to each client first */
+	size_t banner_len;
+	const char *localhost;	/* -l: TCPLOCALHOST */
+	int lookup;		/* --lookup: TCPREMOTEHOST, confirmed */
+	int err_out;		/* -E: the program's stderr to the client */
+};
 
 /* Everything the command line decided, and the listening socket. */
 struct server {
@@ -28,6 +38,8 @@ struct server {
 	int lfd;
 	int warned;		/* out of descriptors, already said */
 	sigset_t waitmask;	/* the mask while waiting: stop signals open */
+	struct service sv;	/* --systemd, --fd, -1, --ready-fd */
+	struct tcp_extras x;	/* -B, --lookup, -l, -E */
 };
 
 union peer {
@@ -71,6 +83,27 @@ int acceptor_start(struct acceptor *a, struct server *s, struct evloop *l,
     int (*add)(struct acceptor *, int, const union peer *));
 /* A client that add took is gone: accept again if that was the limit. */
 void acceptor_closed(struct acceptor *a);
+
+/* ---- tcpserve_ucspi.c: tcpserver's -B, -h/-p, -l, -E ---- */
+
+/* Long option codes of tcpserve_ucspi.c's options. */
+enum { OPT_LOOKUP = 0x1100 };
+/* -B, -l, -E or --lookup into x: 1 if ch was one, else 0. */
+int take_ucspi_opt(struct tcp_extras *x, int ch);
+/* Exit 2 if an option of x is given in a mode it is not for. */
+void check_ucspi_opts(const struct server *s);
+/*
+ * Write -B's banner to a client: 0, or -1 after "PREFIXADDR:PORT: banner:
+ * reason" (none when a stop signal interrupted it).
+ */
+int send_banner(const struct server *s, int fd, const union peer *p,
+    const char *prefix);
+/*
+ * Start PROG on connection fd, running programs already, with x's
+ * additions and TCPCONCURRENCY; spawn_prog's result.
+ */
+pid_t spawn_ucspi(const struct server *s, unsigned running, int fd,
+    const struct sockaddr *local, const union peer *p);
 
 /* The modes other than relay; each returns the exit status. */
 int serve_echo(struct server *s);

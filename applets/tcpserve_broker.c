@@ -130,34 +130,43 @@ enqueue(struct bconn *r, const char *data, size_t n, const char **why)
 	return 0;
 }
 
-/* Hand n bytes of from's to every other client: now, or queued. */
+/* Give r n bytes: now, or queued. -1 if that closed it. */
+static int
+deliver(struct bconn *r, const char *data, size_t n)
+{
+	const char *why = NULL;
+	ssize_t w = 0;
+
+	if (r->buf == NULL && (w = write(r->fd, data, n)) < 0) {
+		if (errno != EAGAIN && errno != EINTR) {
+			bconn_close(r, NULL, errno);
+			return -1;
+		}
+		w = 0;
+	}
+	if (w > 0)
+		r->last = ev_now(r->b->l);
+	if ((size_t)w < n && enqueue(r, data + w, n - w, &why) < 0) {
+		bconn_close(r, why, 0);
+		return -1;
+	}
+	if (set_interest(r) < 0) {
+		bconn_close(r, NULL, errno);
+		return -1;
+	}
+	return 0;
+}
+
+/* Hand n bytes of from's to every other client. */
 static void
 broadcast(struct broker *b, struct bconn *from, const char *data, size_t n)
 {
 	struct bconn *r, *next;
-	const char *why = NULL;
-	ssize_t w;
 
 	for (r = b->conns; r; r = next) {
 		next = r->next;
-		if (r == from)
-			continue;
-		w = 0;
-		if (r->buf == NULL && (w = write(r->fd, data, n)) < 0) {
-			if (errno != EAGAIN && errno != EINTR) {
-				bconn_close(r, NULL, errno);
-				continue;
-			}
-			w = 0;
-		}
-		if (w > 0)
-			r->last = ev_now(b->l);
-		if ((size_t)w < n && enqueue(r, data + w, n - w, &why) < 0) {
-			bconn_close(r, why, 0);
-			continue;
-		}
-		if (set_interest(r) < 0)
-			bconn_close(r, NULL, errno);
+		if (r != from)
+			(void)deliver(r, data, n);
 	}
 }
 
@@ -264,6 +273,9 @@ broker_add(struct acceptor *a, int fd, const union peer *p)
 	b->conns = c;
 	b->budget.users++;
 	log_conn(b->s, "connection from", p);
+	/* -B: the banner first, like anything else it is sent. */
+	if (b->s->x.banner)
+		(void)deliver(c, b->s->x.banner, b->s->x.banner_len);
 	return 0;
 fail:
 	warn_errno("warning: connection");

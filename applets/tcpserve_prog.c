@@ -25,8 +25,7 @@ start_child(struct server *s, struct children *kids, int fd,
 		    sizeof(where)));
 		return -1;
 	}
-	pid = spawn_prog(s->prog, fd, fd, "TCP", (struct sockaddr *)&local,
-	    &p->sa);
+	pid = spawn_ucspi(s, kids->n, fd, (struct sockaddr *)&local, p);
 	if (pid < 0) {
 		warn_errno("warning: %s", s->prog[0]);
 		return -1;

@@ -12,11 +12,13 @@
 #include <unistd.h>
 #include <sys/uio.h>
 #include "udpserve.h"
+#include "../lib/service.h"
 
 const char udpserve_usage[] =
-"usage: udpserve [-046vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
+"usage: udpserve [-0146vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
 "                [--reply-any] [--reply-rate N] [-a CIDR]... [-d CIDR]...\n"
-"                [-u USER[:GROUP]] [-c MAXPROCS] HOST PORT [PROG [ARGS...]]\n"
+"                [-u USER[:GROUP]] [-c MAXPROCS] [--ready-fd N]\n"
+"                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
 "Receive datagrams on HOST PORT and print each payload as a line, or\n"
 "answer each: --echo, -r PREFIX, or PROG (datagram on its stdin, its\n"
 "output sent back; environment PROTO=UDP, UDPLOCALIP, UDPLOCALPORT,\n"
@@ -24,6 +26,8 @@ const char udpserve_usage[] =
 "address and port, nor by default to a source port below 1024.\n"
 "\n"
 "  -0           print the payloads exactly, no newline added\n"
+"  -1           once bound, print the port on stdout (not when printing\n"
+"               datagrams); also --ready-fd and NOTIFY_SOCKET (READY=1)\n"
 "  -4, -6       IPv4 / IPv6 only (a wildcard HOST is dual-stack)\n"
 "  -v           announce the address; log ADDR:PORT N bytes per datagram\n"
 "  -q           never announce the address\n"
@@ -37,7 +41,11 @@ const char udpserve_usage[] =
 "  -a CIDR      allow these addresses (with any -a, only those)\n"
 "  -d CIDR      deny these addresses\n"
 "  -u USER[:GROUP]  run as USER after binding\n"
-"  -c MAXPROCS  at most this many PROGs at once (default 40)\n";
+"  -c MAXPROCS  at most this many PROGs at once (default 40)\n"
+"  --ready-fd N  once bound, write a newline to descriptor N, close it\n"
+"  --systemd[=NAME]  the socket systemd passed (LISTEN_FDS; NAME: the\n"
+"               one of that name), in place of HOST PORT\n"
+"  --fd N       the bound datagram socket open on descriptor N\n";
 
 #define BATCH	64		/* datagrams per recvmmsg */
 #define SLOT	65536		/* room for any UDP payload */
@@ -274,13 +282,14 @@ serve(void)
 
 /* The socket, its options, the receive slots. */
 static void
-setup_socket(const char *host, int port, int family)
+setup_socket(struct service *sv, const char *host, int port, int family)
 {
 	struct sockaddr_storage ss;
 	char *bufs;
 	int i, one = 1;
 
-	S.fd = xlisten_on(host, port, family, SOCK_DGRAM, 0);
+	if ((S.fd = xservice_socket(sv, SOCK_DGRAM)) < 0)
+		S.fd = xlisten_on(host, port, family, SOCK_DGRAM, 0);
 	if (local_addr(S.fd, &ss) < 0)
 		die_errno(EXIT_FAIL, "getsockname");
 	S.port = addr_port((struct sockaddr *)&ss);
@@ -352,17 +361,21 @@ udpserve_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "reply-any", no_argument, NULL, 'A' },
 		{ "reply-rate", required_argument, NULL, 'R' },
+		SERVICE_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct privs privs = { NULL, 0, 0 };
-	const char *host;
+	struct service sv = SERVICE_INIT;
+	const char *host = NULL;
 	unsigned rate = 1000;
-	int ch, port, family = AF_UNSPEC, quiet = 0, any_port = 0;
-	int rate_set = 0;
+	int ch, port = -1, family = AF_UNSPEC, quiet = 0, any_port = 0;
+	int rate_set = 0, ops;
 
 	S.maxprocs = 40;
-	while ((ch = next_opt(argc, argv, "046a:c:d:n:qr:u:vw:", longopts,
+	while ((ch = next_opt(argc, argv, "046a:c:d:n:qr:u:vw:1", longopts,
 	    udpserve_usage)) != -1) {
+		if (take_service_opt(&sv, ch))
+			continue;
 		switch (ch) {
 		case '0':
 			S.exact = 1;
@@ -413,21 +426,27 @@ udpserve_main(int argc, char **argv)
 			break;
 		}
 	}
-	need_operands(argc, argv, 2, -1);
-	check_conflicts(argc - optind > 2, any_port, rate_set);
-	if ((host = unbracket(argv[optind])) == NULL)
-		die_usage("invalid host '%s'", argv[optind]);
-	port = parse_port(argv[optind + 1], "udp");
-	check_family(host, family);
-	if (argc - optind > 2)
-		S.prog = argv + optind + 2;
+	/* --systemd and --fd take HOST PORT's place. */
+	ops = sv.src.kind == LSRC_BIND ? 2 : 0;
+	need_operands(argc, argv, ops, -1);
+	check_conflicts(argc - optind > ops, any_port, rate_set);
+	check_service_opts(&sv, family, S.echo || S.prefix ||
+	    argc - optind > ops ? NULL : "printing datagrams");
+	if (ops > 0) {
+		if ((host = unbracket(argv[optind])) == NULL)
+			die_usage("invalid host '%s'", argv[optind]);
+		port = parse_port(argv[optind + 1], "udp");
+		check_family(host, family);
+	}
+	if (argc - optind > ops)
+		S.prog = argv + optind + ops;
 	if (S.echo)
 		S.prefix = "";
 	if (S.prefix)
 		S.prefix_len = strlen(S.prefix);
 
 	server_setup();
-	setup_socket(host, port, family);
+	setup_socket(&sv, host, port, family);
 	setup_replies(S.fd, S.port, any_port, rate);
 	if (!quiet && (port == 0 || S.verbose))
 		announce_listen(S.fd);
@@ -435,6 +454,8 @@ udpserve_main(int argc, char **argv)
 	if (S.prog)
 		setup_progs(S.prog, S.maxprocs);
 	setup_signals();
+	ready_announce(&sv.ready, S.fd);
 	serve();
+	ready_stopping(&sv.ready);
 	return EXIT_OK;
 }

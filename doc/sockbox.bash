@@ -23,9 +23,9 @@ _sockbox_options()
 	    sed 's/^[^-]*//' |
 	    while read -r w; do
 		if [[ $w == --* ]]; then
-			echo "$w"
+			printf '%s\n' "$w"
 		else
-			for ((i = 1; i < ${#w}; i++)); do echo "-${w:i:1}"; done
+			for ((i = 1; i < ${#w}; i++)); do printf '%s\n' "-${w:i:1}"; done
 		fi
 	    done | sort -u
 }
@@ -126,7 +126,7 @@ _sockbox_operand()
 _sockbox()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[0]}
-	local applet first=1 usage i w what opt n=0 endopts=0
+	local applet first=1 usage i w what opt n=0 endopts=0 handed=0
 	COMPREPLY=()
 
 	applet=${cmd##*/}
@@ -164,6 +164,9 @@ _sockbox()
 			endopts=1
 			continue
 		fi
+		# A socket handed over takes HOST PORT's place: PROG is first.
+		[[ $w == --systemd || $w == --systemd=* || $w == --fd* ]] &&
+		    handed=2
 		# --wait=5 and -i5 carry their operand; --wait, -i and -vi
 		# take the next word.
 		[[ $w == --*=* ]] && continue
@@ -185,7 +188,7 @@ _sockbox()
 		_sockbox_words "$cur" $(_sockbox_options "$usage")
 		return 0
 	fi
-	_sockbox_operand "$applet" "$n" "$cur"
+	_sockbox_operand "$applet" "$((n + handed))" "$cur"
 	return 0
 }
 

@@ -311,6 +311,29 @@ pid_t spawn_prog(char **argv, int in, int out, const char *proto,
     const struct sockaddr *local, const struct sockaddr *remote);
 /* Whether signal sig was ignored when sockbox started. */
 int ignored_at_start(int sig);
+/*
+ * What spawn_prog_opts adds to spawn_prog: more environment, stderr on
+ * out too, and work done in the program's own process before it execs
+ * (a banner, a lookup): then sockbox forks instead of vforking, never
+ * waits on that work, and the child reports its own exec failure.
+ */
+#define SPAWN_ENV_MAX	4
+#define SPAWN_VAR_LEN	1100	/* room for "TCPREMOTEHOST=" and a name */
+struct spawn_opts {
+	const char *env[SPAWN_ENV_MAX];	/* "NAME=VALUE"s, NULL-ended */
+	int err_out;			/* stderr to out as well (-E) */
+	/*
+	 * In the child, signals as sockbox found them: 0 to exec, with one
+	 * more "NAME=VALUE" in var (len SPAWN_VAR_LEN) or var left "";
+	 * -1 to exit 1 instead (it has warned).
+	 */
+	int (*prepare)(void *arg, char *var, size_t len);
+	void *arg;
+};
+/* spawn_prog with o's additions (o may be NULL). */
+pid_t spawn_prog_opts(char **argv, int in, int out, const char *proto,
+    const struct sockaddr *local, const struct sockaddr *remote,
+    const struct spawn_opts *o);
 
 /* ---- lib/relay.c: the bidirectional copy between stdin/stdout and a socket ---- */
 

@@ -23,7 +23,7 @@ is_ucspi_var(const char *e, const char *proto)
 {
 	static const char *const names[] = {
 		"LOCALIP=", "LOCALPORT=", "LOCALHOST=", "REMOTEIP=",
-		"REMOTEPORT=", "REMOTEHOST=", "REMOTEINFO="
+		"REMOTEPORT=", "REMOTEHOST=", "REMOTEINFO=", "CONCURRENCY="
 	};
 	size_t plen = strlen(proto), i;
 
@@ -113,19 +113,11 @@ exec_path(char **argv, char **env, const char *path)
 	errno = denied ? EACCES : ENOENT;
 }
 
-/*
- * In the child, sharing our memory until it execs: every signal's
- * disposition and the signal mask as sockbox found them (dispositions
- * first: no handler of ours may run here), the descriptor limit sockbox
- * started with, in and out on 0 and 1. On failure it leaves errno in
- * *err and exits 127.
- */
+/* Every signal's disposition as sockbox found it, in the child. */
 static void
-exec_child(char **argv, char **env, const char *path, int in, int out,
-    volatile int *err)
+reset_signals(void)
 {
 	struct sigaction sa = { 0 };
-	struct rlimit rl;
 	int sig, top = SIGRTMIN;
 
 	/* All of them, so that what any applet changed is undone. */
@@ -136,44 +128,100 @@ exec_child(char **argv, char **env, const char *path, int in, int out,
 		    SIG_IGN : SIG_DFL;
 		sigaction(sig, &sa, NULL);
 	}
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
-		goto fail;
+}
+
+/*
+ * In the child, maybe sharing our memory until it execs: every signal's
+ * disposition and the signal mask as sockbox found them (dispositions
+ * first: no handler of ours may run here), the descriptor limit sockbox
+ * started with, in and out on 0 and 1 (and out on 2 too if err_out).
+ * Returns only on failure, with errno set.
+ */
+static void
+exec_child(char **argv, char **env, const char *path, int in, int out,
+    int err_out)
+{
+	struct rlimit rl;
+
+	reset_signals();
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+	    (err_out && dup2(out, 2) < 0))
+		return;
 	/* dup2 of a descriptor onto itself keeps close-on-exec. */
 	if ((in == 0 || out == 1) && (fcntl(0, F_SETFD, 0) < 0 ||
 	    fcntl(1, F_SETFD, 0) < 0))
-		goto fail;
+		return;
 	/* Never above the hard limit, which may have been lowered since. */
 	if (start.have_nofile && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur != start.nofile.rlim_cur) {
 		rl.rlim_cur = start.nofile.rlim_cur < rl.rlim_max ?
 		    start.nofile.rlim_cur : rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			goto fail;
+			return;
 	}
 	sigprocmask(SIG_SETMASK, &start.mask, NULL);
 	exec_path(argv, env, path);
-fail:
-	*err = errno;
-	_exit(127);
 }
 
-/* vfork and exec; no local of the caller lives across the vfork. */
+/*
+ * vfork and exec; no local of the caller lives across the vfork. A
+ * failure leaves errno in *err and exits 127.
+ */
 static pid_t
 vfork_exec(char **argv, char **env, const char *path, int in, int out,
-    volatile int *err)
+    int err_out, volatile int *err)
 {
 	pid_t pid;
 
-	if ((pid = vfork()) == 0)
-		exec_child(argv, env, path, in, out, err);
+	if ((pid = vfork()) == 0) {
+		exec_child(argv, env, path, in, out, err_out);
+		*err = errno;
+		_exit(127);
+	}
 	return pid;
 }
 
 /*
+ * fork, then o->prepare in the child with the signals as sockbox found
+ * them (-T's SIGTERM ends a slow lookup), then exec; slot is env's free
+ * entry for what prepare adds. The child reports its own failures.
+ */
+static pid_t
+fork_exec(char **argv, char **env, char **slot, const char *path, int in,
+    int out, const struct spawn_opts *o)
+{
+	char var[SPAWN_VAR_LEN];
+	pid_t pid;
+	int log;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	/* With -E stderr is the client's: failures are the server's news. */
+	log = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	reset_signals();
+	sigprocmask(SIG_SETMASK, &start.mask, NULL);
+	var[0] = '\0';
+	if (o->prepare(o->arg, var, sizeof(var)) < 0)
+		_exit(EXIT_FAIL);
+	if (var[0] != '\0') {
+		slot[0] = var;
+		slot[1] = NULL;
+	}
+	exec_child(argv, env, path, in, out, o->err_out);
+	if (log >= 0)
+		dup2(log, 2);
+	warn_errno("warning: %s", argv[0]);
+	_exit(127);
+}
+
+/* Room in a program's environment past the five UCSPI variables. */
+#define SPAWN_EXTRA	(SPAWN_ENV_MAX + 1)
+
+/*
  * The environment for proto's programs: the inherited one less proto's
  * UCSPI variables, built once (a server's environment does not change),
- * with room after it for each connection's five and a NULL. Returns it
- * with *slot at the first free entry, or NULL.
+ * with room after it for each connection's five, SPAWN_EXTRA more and a
+ * NULL. Returns it with *slot at the first free entry, or NULL.
  */
 static char **
 base_env(const char *proto, char ***slot)
@@ -188,7 +236,7 @@ base_env(const char *proto, char ***slot)
 	}
 	for (e = environ; *e; e++)
 		n++;
-	if ((env = malloc((n + 6) * sizeof(*env))) == NULL)
+	if ((env = malloc((n + 6 + SPAWN_EXTRA) * sizeof(*env))) == NULL)
 		return NULL;
 	n = 0;
 	for (e = environ; *e; e++)
@@ -201,6 +249,14 @@ base_env(const char *proto, char ***slot)
 pid_t
 spawn_prog(char **argv, int in, int out, const char *proto,
     const struct sockaddr *local, const struct sockaddr *remote)
+{
+	return spawn_prog_opts(argv, in, out, proto, local, remote, NULL);
+}
+
+pid_t
+spawn_prog_opts(char **argv, int in, int out, const char *proto,
+    const struct sockaddr *local, const struct sockaddr *remote,
+    const struct spawn_opts *o)
 {
 	char vars[5][ADDRPORT_LEN + 24], ip[ADDRPORT_LEN];
 	char **slot, **env;
@@ -222,8 +278,10 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 	snprintf(vars[4], sizeof(vars[4]), "%sREMOTEPORT=%d", proto,
 	    addr_port(remote));
 	for (i = 0; i < 5; i++)
-		slot[i] = vars[i];
-	slot[5] = NULL;
+		*slot++ = vars[i];
+	for (i = 0; o && i < SPAWN_ENV_MAX && o->env[i]; i++)
+		*slot++ = (char *)o->env[i];
+	*slot = NULL;
 	/* execvp's default when PATH is unset: confstr(_CS_PATH). */
 	if ((path = getenv("PATH")) == NULL)
 		path = "/bin:/usr/bin";
@@ -235,7 +293,11 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 	 */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = vfork_exec(argv, env, path, in, out, &err);
+	if (o && o->prepare)
+		pid = fork_exec(argv, env, slot, path, in, out, o);
+	else
+		pid = vfork_exec(argv, env, path, in, out, o && o->err_out,
+		    &err);
 	if (pid > 0 && err) {
 		waitpid(pid, NULL, 0);
 		pid = -1;

@@ -88,3 +88,24 @@ PY
 	run -2 --separate-stderr sb tcpserve --broker -t 1 127.0.0.1 0
 	[ "$stderr" = "tcpserve: -t is for relay mode only" ]
 }
+
+@test "broker: -B greets each client before anything the others send" {
+	start_server tcpserve -B 'welcome
+' --broker 127.0.0.1 0
+	run -0 python3 - "$PORT" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port), timeout=10)
+assert a.recv(8) == b"welcome\n"
+b = socket.create_connection(("127.0.0.1", port), timeout=10)
+assert b.recv(8) == b"welcome\n"
+b.sendall(b"from b\n")
+got = b""
+while not got.endswith(b"from b\n"):
+    d = a.recv(100)
+    assert d, "closed"
+    got += d
+print("ok")
+PY
+	[ "$output" = ok ]
+}

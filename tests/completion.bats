@@ -48,7 +48,7 @@ comp() {
 	done
 	run -0 comp "$SOCKBOX" tcpconnect --w
 	[ "$output" = --wait ]
-	run -0 comp "$SOCKBOX" tcpserve --re
+	run -0 comp "$SOCKBOX" tcpserve --rec
 	[ "$output" = --recv-only ]
 }
 
@@ -130,4 +130,17 @@ comp() {
 	# udpsend's MESSAGE is free text.
 	run -0 comp "$SOCKBOX" udpsend zzsbhost 53 hel
 	[ -z "$output" ]
+}
+
+@test "after --systemd[=NAME] or --fd N the first operand is PROG; -1 and -E are offered" {
+	for words in '--systemd' '--systemd=web' '--fd 3' '-v --fd 3'; do
+		run -0 comp "$SOCKBOX" tcpserve $words bas
+		echo "$output" | grep -qx bash
+	done
+	run -0 comp "$SOCKBOX" udpserve --fd 3 --echo bas
+	echo "$output" | grep -qx bash
+	run -0 comp "$SOCKBOX" tcpserve -
+	echo "$output" | grep -qx -- -E
+	echo "$output" | grep -qx -- -1
+	echo "$output" | grep -qx -- --ready-fd
 }

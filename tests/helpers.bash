@@ -95,9 +95,9 @@ split_flags() {
 	local w i
 	while read -r w; do
 		if [[ "$w" == --* ]]; then
-			echo "$w"
+			printf '%s\n' "$w"
 		else
-			for ((i = 1; i < ${#w}; i++)); do echo "-${w:i:1}"; done
+			for ((i = 1; i < ${#w}; i++)); do printf '%s\n' "-${w:i:1}"; done
 		fi
 	done
 }
