@@ -69,6 +69,7 @@ size_t pp_build(void *buf, size_t cap, int version, const struct sockaddr *src,
 struct pp_reader {
 	unsigned char *buf;	/* the bytes taken so far */
 	size_t have, cap;
+	size_t need;		/* the whole header's length, once known */
 };
 
 /*

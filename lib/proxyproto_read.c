@@ -14,7 +14,7 @@ pp_reader_free(struct pp_reader *rd)
 {
 	free(rd->buf);
 	rd->buf = NULL;
-	rd->have = rd->cap = 0;
+	rd->have = rd->cap = rd->need = 0;
 }
 
 /* Room for n bytes in rd->buf; -1 (ENOMEM) if there is none. */
@@ -43,12 +43,18 @@ reserve(struct pp_reader *rd, size_t n)
 int
 pp_read(struct pp_reader *rd, int fd, struct pp_result *r)
 {
-	size_t lim = PP_V1_MAX, take;
+	size_t lim, take;
 	ssize_t n;
 	int rc;
 
 	for (;;) {
+		/* Incomplete, have < lim: v1 fails at PP_V1_MAX, v2 at need. */
+		lim = rd->need > PP_V1_MAX ? rd->need : PP_V1_MAX;
 		r->why = NULL;
+		if (rd->have >= lim) {	/* parse has said so before */
+			r->why = "oversized";
+			return -1;
+		}
 		if (reserve(rd, lim) < 0)
 			return -1;
 		n = recv(fd, rd->buf + rd->have, lim - rd->have,
@@ -74,9 +80,7 @@ pp_read(struct pp_reader *rd, int fd, struct pp_result *r)
 		rd->have += take;
 		if (rc > 0)
 			return 1;
-		/* Incomplete, have < lim: v1 fails at PP_V1_MAX, v2 at need. */
-		if (r->need > lim)
-			lim = r->need;
+		rd->need = r->need;
 	}
 }
 
