@@ -87,7 +87,8 @@ void pp_reader_free(struct pp_reader *rd);
 /*
  * pp_read until the header is complete, waiting at most timeout_ms in
  * ppoll with mask (NULL: the current one). 1 or -1 as pp_read; running out
- * of time is -1 with r->why "timed out", a signal -1 with errno EINTR.
+ * of time is -1 with r->why "timed out"; a signal (EINTR) or a failed
+ * poll is -1 with r->why NULL and errno set.
  */
 int pp_read_wait(int fd, struct pp_result *r, long long timeout_ms,
     const sigset_t *mask);
