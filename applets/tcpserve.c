@@ -11,14 +11,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "tcpserve.h"
+#include "tcpserve_pp.h"
 
 const char tcpserve_usage[] =
 "usage: tcpserve [-146vqE] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
 "                [--echo | --broker] [--max-pending BYTES] [-B BANNER]\n"
-"                [-l NAME] [--lookup] [--ready-fd N]\n"
+"                [-l NAME] [--lookup] [--ready-fd N] [--proxy-protocol [-w SECS]]\n"
 "                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
@@ -46,6 +46,8 @@ const char tcpserve_usage[] =
 "                   has been idle for SECS (default 0.5; 0: until its end)\n"
 "  -T SECS          PROG: SIGTERM a program running for SECS, SIGKILL\n"
 "                   5 s later\n"
+"  -w SECS          --proxy-protocol: the time a client has to send its\n"
+"                   header (default 5)\n"
 "  --crlf           relay: send each LF of stdin as CRLF\n"
 "  --broker         relay every client's bytes to all the others; one\n"
 "                   that falls 128 KiB behind is disconnected\n"
@@ -53,6 +55,9 @@ const char tcpserve_usage[] =
 "  --max-pending BYTES  echo, broker: output all clients may have waiting, k/M/G\n"
 "                   suffixes (default 64M); past its share a client\n"
 "                   is not read, and closed if it takes nothing for 10 s\n"
+"  --proxy-protocol every client starts with a PROXY header (v1 or v2, as\n"
+"                   haproxy sends): its addresses stand for the client's\n"
+"                   and ours in -a/-d, -C, -v and the environment\n"
 "  --recv-only      relay: do not read stdin, only print what clients send\n"
 "  --send-only      relay: send stdin, drop what clients send\n"
 "  -B BANNER        write BANNER to each client first (relay, PROG, broker)\n"
@@ -73,26 +78,36 @@ const char tcpserve_usage[] =
 /* ---- accepting, shared by the three modes ---- */
 
 int
-accept_client(struct server *s, union peer *p, int flags)
+admit_client(struct server *s, const union peer *p)
 {
 	char where[ADDRPORT_LEN];
+
+	if (!acl_allows(&s->acl, &p->sa)) {
+		if (s->verbose)
+			warn_msg("denied %s", fmt_addrport(&p->sa, where,
+			    sizeof(where)));
+		return -1;
+	}
+	if (s->perip && ipcount_take(&s->perip_count, &p->sa, s->perip) < 0) {
+		if (s->verbose)
+			warn_msg("refused %s: too many connections",
+			    fmt_addrport(&p->sa, where, sizeof(where)));
+		return -1;
+	}
+	return 0;
+}
+
+int
+accept_client(struct server *s, union peer *p, int flags)
+{
 	socklen_t len = sizeof(*p);
 	int fd;
 
 	if ((fd = accept4(s->lfd, &p->sa, &len, SOCK_CLOEXEC | flags)) < 0)
 		return -1;
 	s->warned = 0;
-	if (!acl_allows(&s->acl, &p->sa)) {
-		if (s->verbose)
-			warn_msg("denied %s", fmt_addrport(&p->sa, where,
-			    sizeof(where)));
-		close(fd);
-		return -2;
-	}
-	if (s->perip && ipcount_take(&s->perip_count, &p->sa, s->perip) < 0) {
-		if (s->verbose)
-			warn_msg("refused %s: too many connections",
-			    fmt_addrport(&p->sa, where, sizeof(where)));
+	/* The header's addresses are judged, once they are in. */
+	if (!s->proxy_proto && admit_client(s, p) < 0) {
 		close(fd);
 		return -2;
 	}
@@ -235,6 +250,11 @@ serve_relay(struct server *s)
 			backoff = accept_failed(s);
 			continue;
 		}
+		/* One client at a time anyway: a slow header holds up -w at most. */
+		if (s->proxy_proto && wait_header(s, fd, &p) < 0) {
+			close(fd);
+			continue;
+		}
 		if (!s->keep)
 			close(s->lfd);	/* one connection: refuse the rest */
 		log_conn(s, "connection from", &p);
@@ -259,7 +279,8 @@ serve_relay(struct server *s)
 
 /* ---- command line ---- */
 
-enum { OPT_RECV_ONLY = 256, OPT_SEND_ONLY, OPT_CRLF, OPT_BROKER };
+enum { OPT_RECV_ONLY = 256, OPT_SEND_ONLY, OPT_CRLF, OPT_BROKER,
+    OPT_PROXY_PROTO };
 enum { OPT_ECHO = 0x1200 };	/* not 'E': that is -E */
 
 /* The relay's own options: exit 2 outside relay mode, or together. */
@@ -289,11 +310,12 @@ parse_options(int argc, char **argv, struct server *s)
 		{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
 		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
 		{ "crlf", no_argument, NULL, OPT_CRLF },
+		{ "proxy-protocol", no_argument, NULL, OPT_PROXY_PROTO },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, pending_set = 0, ops;
 
-	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:1B:El:",
+	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:w:1B:El:",
 	    longopts, tcpserve_usage)) != -1) {
 		if (take_service_opt(&s->sv, ch) || take_ucspi_opt(&s->x, ch))
 			continue;
@@ -310,6 +332,7 @@ parse_options(int argc, char **argv, struct server *s)
 		case OPT_SEND_ONLY: s->send_only = 1; break;
 		case OPT_CRLF: s->crlf = 1; break;
 		case OPT_BROKER: s->broker = 1; break;
+		case OPT_PROXY_PROTO: s->proxy_proto = 1; break;
 		case 'b':
 			s->backlog = (int)parse_uint(optarg, 1, 1000000,
 			    "backlog");
@@ -340,6 +363,10 @@ parse_options(int argc, char **argv, struct server *s)
 		case 'T':
 			s->limit_ms = parse_duration(optarg);
 			break;
+		case 'w':
+			if ((s->wait_ms = parse_duration(optarg)) == 0)
+				die_usage("invalid duration '%s'", optarg);
+			break;
 		case 'P':
 			s->max_pending = (size_t)xparse_size(optarg,
 			    BUDGET_CHUNK, (size_t)1 << 40, "size");
@@ -363,6 +390,8 @@ parse_options(int argc, char **argv, struct server *s)
 		die_usage("-T is for PROG");
 	if (pending_set && !s->echo && !s->broker)
 		die_usage("--max-pending is for --echo and --broker");
+	if (s->wait_ms > 0 && !s->proxy_proto)
+		die_usage("-w is for --proxy-protocol");
 	check_relay_opts(s);
 	check_ucspi_opts(s);
 	check_service_opts(&s->sv, s->family, s->prog || s->echo || s->broker ?

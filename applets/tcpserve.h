@@ -31,6 +31,8 @@ struct server {
 	long long linger_ms;	/* -t, when linger_set */
 	int linger_set, recv_only, send_only, crlf;	/* relay options */
 	size_t max_pending;	/* --max-pending: the loop modes' output */
+	int proxy_proto;	/* --proxy-protocol: clients send a header */
+	long long wait_ms;	/* -w; 0: not given */
 	struct acl acl;
 	struct iptable perip_count;
 	struct privs privs;
@@ -50,10 +52,13 @@ union peer {
 
 /*
  * Accept one connection (flags for accept4), and close it at once if -a/-d
- * or -C turn it away. Returns the descriptor; -2 if it was turned away;
- * -1 with errno set if accept failed.
+ * or -C turn it away (with --proxy-protocol that waits for the header).
+ * Returns the descriptor; -2 if it was turned away; -1 with errno set if
+ * accept failed.
  */
 int accept_client(struct server *s, union peer *p, int flags);
+/* -a/-d and -C on client p: 0 if let in (counted), -1 (said with -v). */
+int admit_client(struct server *s, const union peer *p);
 /* The end of a connection accept_client let in. */
 void release_client(struct server *s, const struct sockaddr *sa);
 /*

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "tcpserve.h"
+#include "tcpserve_pp.h"
 
 #define BROKER_CAP	(128 * 1024)	/* a client's pending output at most */
 #define BROKER_READ	(16 * 1024)	/* a sender's read: one chunk */
@@ -23,7 +23,8 @@ struct bconn {
 	char *buf;		/* pending output buf[off..len), or NULL */
 	uint32_t off, len, cap;	/* cap: bytes of buf, from the budget */
 	long long last;		/* last progress either way, ms (-i) */
-	struct ev_timer timer;	/* -i */
+	struct ev_timer timer;	/* -i, or the header's deadline */
+	struct pp_reader *pp;	/* --proxy-protocol: its header is coming */
 	struct broker *b;
 	struct bconn *prev, *next;
 	union peer peer;
@@ -60,7 +61,12 @@ bconn_close(struct bconn *c, const char *why, int err)
 		c->next->prev = c->prev;
 	ev_del(b->l, c->fd);
 	close(c->fd);
-	release_client(b->s, &c->peer.sa);
+	if (c->pp) {			/* never let in, nothing counted */
+		pp_reader_free(c->pp);
+		free(c->pp);
+	} else {
+		release_client(b->s, &c->peer.sa);
+	}
 	budget_give(&b->budget, c->cap);
 	b->budget.users--;
 	free(c->buf);
@@ -165,7 +171,7 @@ broadcast(struct broker *b, struct bconn *from, const char *data, size_t n)
 
 	for (r = b->conns; r; r = next) {
 		next = r->next;
-		if (r != from)
+		if (r != from && r->pp == NULL)
 			(void)deliver(r, data, n);
 	}
 }
@@ -220,6 +226,38 @@ bconn_write(struct bconn *c)
 		bconn_close(c, NULL, errno);
 }
 
+/* A client let in: logged, greeted with -B, then it hears the others. */
+static void
+bconn_joined(struct bconn *c)
+{
+	struct broker *b = c->b;
+
+	log_conn(b->s, "connection from", &c->peer);
+	if (b->s->x.banner &&
+	    deliver(c, b->s->x.banner, b->s->x.banner_len) < 0)
+		return;
+	if (arm_idle(c) < 0)
+		bconn_close(c, NULL, errno);
+}
+
+/* Its header may be in; the data after it waits for the next read. */
+static void
+bconn_header(struct bconn *c)
+{
+	int rc = take_header(c->b->s, c->fd, c->pp, &c->peer, NULL, NULL);
+
+	if (rc < 0) {
+		bconn_close(c, NULL, 0);
+	} else if (rc > 0) {
+		pp_reader_free(c->pp);
+		free(c->pp);
+		c->pp = NULL;
+		ev_timer_stop(c->b->l, &c->timer);
+		c->last = ev_now(c->b->l);
+		bconn_joined(c);
+	}
+}
+
 static void
 on_client(struct evloop *l, int fd, unsigned got, void *arg)
 {
@@ -227,7 +265,9 @@ on_client(struct evloop *l, int fd, unsigned got, void *arg)
 
 	(void)l;
 	(void)fd;
-	if (got & (EV_IN | EV_ERR))
+	if (c->pp)
+		bconn_header(c);
+	else if (got & (EV_IN | EV_ERR))
 		bconn_read(c);
 	else if (got & EV_OUT)
 		bconn_write(c);
@@ -238,7 +278,10 @@ on_idle(struct evloop *l, struct ev_timer *t)
 {
 	struct bconn *c = CONN_OF(t);
 
-	if (c->last + c->b->s->idle_ms <= ev_now(l))
+	if (c->pp) {
+		header_failed(c->b->s, &c->peer, "timed out");
+		bconn_close(c, NULL, 0);
+	} else if (c->last + c->b->s->idle_ms <= ev_now(l))
 		bconn_close(c, "idle timeout", 0);
 	else if (arm_idle(c) < 0)
 		bconn_close(c, NULL, errno);
@@ -258,12 +301,15 @@ broker_add(struct acceptor *a, int fd, const union peer *p)
 	c->b = b;
 	c->last = ev_now(b->l);
 	c->timer.fn = on_idle;
-	if (arm_idle(c) < 0) {
+	if (b->s->proxy_proto && (c->pp = calloc(1, sizeof(*c->pp))) == NULL) {
 		free(c);
 		goto fail;
 	}
-	if (ev_add(b->l, fd, EV_IN, on_client, c) < 0) {
+	if ((c->pp && ev_timer_arm(b->l, &c->timer, c->last +
+	    header_wait(b->s)) < 0) || ev_add(b->l, fd, EV_IN, on_client,
+	    c) < 0) {
 		ev_timer_stop(b->l, &c->timer);
+		free(c->pp);
 		free(c);
 		goto fail;
 	}
@@ -272,14 +318,13 @@ broker_add(struct acceptor *a, int fd, const union peer *p)
 		c->next->prev = c;
 	b->conns = c;
 	b->budget.users++;
-	log_conn(b->s, "connection from", p);
-	/* -B: the banner first, like anything else it is sent. */
-	if (b->s->x.banner)
-		(void)deliver(c, b->s->x.banner, b->s->x.banner_len);
+	if (c->pp == NULL)
+		bconn_joined(c);
 	return 0;
 fail:
 	warn_errno("warning: connection");
-	release_client(b->s, &p->sa);
+	if (!b->s->proxy_proto)
+		release_client(b->s, &p->sa);
 	close(fd);
 	return -1;
 }

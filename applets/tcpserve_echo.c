@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "tcpserve.h"
+#include "tcpserve_pp.h"
 
 #define ECHO_CAP	(128 * 1024)	/* a client's pending output at most */
 #define ECHO_READ	(64 * 1024)
@@ -31,6 +31,7 @@ struct echo_conn {
 	long long last;		/* last progress either way, ms (-i) */
 	long long last_out;	/* last output it took, ms (stall) */
 	struct ev_timer timer;	/* -i and stall checks, moved on lazily */
+	struct pp_reader *pp;	/* --proxy-protocol: its header is coming */
 	struct echo *e;
 	struct echo_conn *prev, *next;	/* every connection, to close at exit */
 	union peer peer;
@@ -81,7 +82,12 @@ echo_close(struct echo_conn *c, const char *why, int err)
 		c->next->prev = c->prev;
 	ev_del(e->l, c->fd);
 	close(c->fd);
-	release_client(e->s, &c->peer.sa);
+	if (c->pp) {			/* never let in, nothing counted */
+		pp_reader_free(c->pp);
+		free(c->pp);
+	} else {
+		release_client(e->s, &c->peer.sa);
+	}
 	e->budget.users--;
 	if (c->buf)
 		drop_buf(c);
@@ -298,6 +304,23 @@ echo_write(struct echo_conn *c)
 	update_interest(c);
 }
 
+/* Its header may be in; then the echo begins (the data after it waits). */
+static void
+echo_header(struct echo_conn *c)
+{
+	int rc = take_header(c->e->s, c->fd, c->pp, &c->peer, NULL, NULL);
+
+	if (rc < 0) {
+		echo_close(c, NULL, 0);
+	} else if (rc > 0) {
+		pp_reader_free(c->pp);
+		free(c->pp);
+		c->pp = NULL;
+		c->last = ev_now(c->e->l);
+		log_conn(c->e->s, "connection from", &c->peer);
+	}
+}
+
 static void
 on_client(struct evloop *l, int fd, unsigned got, void *arg)
 {
@@ -305,7 +328,9 @@ on_client(struct evloop *l, int fd, unsigned got, void *arg)
 
 	(void)l;
 	(void)fd;
-	if (got & (EV_IN | EV_ERR) && c->events & EV_IN)
+	if (c->pp)
+		echo_header(c);
+	else if (got & (EV_IN | EV_ERR) && c->events & EV_IN)
 		echo_read(c);
 	else if (got & (EV_OUT | EV_ERR))
 		echo_write(c);
@@ -322,6 +347,11 @@ on_check(struct evloop *l, struct ev_timer *t)
 	struct echo_conn *c = CONN_OF(t);
 	long long now = ev_now(l), due;
 
+	if (c->pp) {
+		header_failed(c->e->s, &c->peer, "timed out");
+		echo_close(c, NULL, 0);
+		return;
+	}
 	if (c->e->s->idle_ms > 0 && c->last + c->e->s->idle_ms <= now) {
 		echo_close(c, "idle timeout", 0);
 		return;
@@ -353,12 +383,15 @@ echo_add(struct acceptor *a, int fd, const union peer *p)
 	c->e = e;
 	c->last = ev_now(e->l);
 	c->timer.fn = on_check;
-	if (arm_check(c) < 0) {
+	if (e->s->proxy_proto && (c->pp = calloc(1, sizeof(*c->pp))) == NULL) {
 		free(c);
 		goto fail;
 	}
-	if (ev_add(e->l, fd, EV_IN, on_client, c) < 0) {
+	if ((c->pp ? ev_timer_arm(e->l, &c->timer, c->last +
+	    header_wait(e->s)) : arm_check(c)) < 0 ||
+	    ev_add(e->l, fd, EV_IN, on_client, c) < 0) {
 		ev_timer_stop(e->l, &c->timer);
+		free(c->pp);
 		free(c);
 		goto fail;
 	}
@@ -367,11 +400,13 @@ echo_add(struct acceptor *a, int fd, const union peer *p)
 		c->next->prev = c;
 	e->conns = c;
 	e->budget.users++;
-	log_conn(e->s, "connection from", p);
+	if (c->pp == NULL)
+		log_conn(e->s, "connection from", p);
 	return 0;
 fail:
 	warn_errno("warning: connection");
-	release_client(e->s, &p->sa);
+	if (!e->s->proxy_proto)
+		release_client(e->s, &p->sa);
 	close(fd);
 	return -1;
 }

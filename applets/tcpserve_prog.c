@@ -1,7 +1,9 @@
 /*
  * tcpserve_prog.c: tcpserve's program mode: a program per connection,
  * the socket on its stdin and stdout (ucspi-tcp's tcpserver model), each
- * within -T's time limit (lib/children.c).
+ * within -T's time limit (lib/children.c). With --proxy-protocol, clients
+ * wait in a queue here until their header is in (tcpserve_pp.c): no
+ * program starts, and nothing is counted, before it is.
  */
 #include <errno.h>
 #include <poll.h>
@@ -9,18 +11,23 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-#include "tcpserve.h"
+#include "tcpserve_pp.h"
 
-/* Run the program on connection fd; 0, or -1 after a warning. */
+/*
+ * Run the program on connection fd, our address local (NULL: the
+ * socket's); 0, or -1 after a warning.
+ */
 static int
 start_child(struct server *s, struct children *kids, int fd,
-    const union peer *p)
+    const union peer *p, const struct sockaddr_storage *given)
 {
 	char where[ADDRPORT_LEN];
 	struct sockaddr_storage local;
 	pid_t pid;
 
-	if (local_addr(fd, &local) < 0) {
+	if (given)
+		local = *given;
+	else if (local_addr(fd, &local) < 0) {
 		warn_errno("warning: %s", fmt_addrport(&p->sa, where,
 		    sizeof(where)));
 		return -1;
@@ -37,17 +44,27 @@ start_child(struct server *s, struct children *kids, int fd,
 	return 0;
 }
 
+/* A client's header is in and it was let in: its program. */
+static void
+header_ready(struct server *s, void *kids, int fd, const union peer *p,
+    const struct sockaddr_storage *local)
+{
+	if (start_child(s, kids, fd, p, local) < 0)
+		release_client(s, &p->sa);
+}
+
 /*
- * Accept while there are free slots; the programs get the sockets.
- * Returns 1 if it must back off (out of descriptors), else 0.
+ * Accept while there are free slots (those waiting in q for their header
+ * hold one each); the programs get the sockets. Returns 1 if it must back
+ * off (out of descriptors), else 0.
  */
 static int
-accept_programs(struct server *s, struct children *kids)
+accept_programs(struct server *s, struct children *kids, struct pp_queue *q)
 {
 	union peer p;
 	int fd;
 
-	while (kids->n < kids->max) {
+	while (kids->n + q->n < kids->max) {
 		if ((fd = accept_client(s, &p, 0)) == -2)
 			continue;
 		if (fd < 0) {
@@ -57,7 +74,14 @@ accept_programs(struct server *s, struct children *kids)
 				return 1;
 			continue;
 		}
-		if (start_child(s, kids, fd, &p) < 0)
+		if (s->proxy_proto) {
+			if (ppq_add(q, fd, &p, now_ms() + header_wait(s)) < 0) {
+				warn_errno("warning: connection");
+				close(fd);
+			}
+			continue;
+		}
+		if (start_child(s, kids, fd, &p, NULL) < 0)
 			release_client(s, &p.sa);
 		close(fd);
 	}
@@ -84,10 +108,18 @@ wait_time(struct timespec *ts, int backoff, long long next)
 	return ts;
 }
 
+/* The earlier of two waits in ms, -1 being none. */
+static long long
+sooner(long long a, long long b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
 int
 serve_programs(struct server *s)
 {
-	struct pollfd pfd = { .fd = s->lfd, .events = POLLIN };
+	struct pollfd one, *pfd = &one;
+	struct pp_queue q = { 0 };
 	struct children kids;
 	struct timespec ts;
 	long long next = -1;
@@ -97,18 +129,29 @@ serve_programs(struct server *s)
 		die_errno(EXIT_FAIL, "memory");
 	children_catch();
 	while (!server_stop) {
+		if (q.n > 0) {
+			next = sooner(next, ppq_poll(&q, now_ms()));
+			pfd = q.pfd;
+		} else {
+			pfd = &one;
+		}
 		/* Full or backing off: wait for a child or a timer only. */
-		n = ppoll(&pfd, kids.n < kids.max && !backoff,
-		    wait_time(&ts, backoff, next), &s->waitmask);
+		pfd[0].fd = kids.n + q.n < kids.max && !backoff ? s->lfd : -1;
+		pfd[0].events = POLLIN;
+		n = ppoll(pfd, 1 + q.n, wait_time(&ts, backoff, next),
+		    &s->waitmask);
 		if (n < 0 && errno != EINTR)
 			die_errno(EXIT_FAIL, "poll");
 		backoff = 0;
 		children_reap(&kids, child_done, s);
-		if (!server_stop && kids.n < kids.max)
-			backoff = accept_programs(s, &kids);
+		if (q.n > 0)
+			ppq_step(s, &q, now_ms(), header_ready, &kids);
+		if (!server_stop && kids.n + q.n < kids.max)
+			backoff = accept_programs(s, &kids, &q);
 		next = children_expire(&kids, now_ms());
 	}
-	/* The running programs keep their connections. */
+	/* The running programs keep their connections; the waiting go. */
+	ppq_free(&q);
 	children_free(&kids);
 	return EXIT_OK;
 }

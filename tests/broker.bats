@@ -109,3 +109,26 @@ print("ok")
 PY
 	[ "$output" = ok ]
 }
+
+@test "broker --proxy-protocol: clients join once their header is in; the bytes after it are broadcast" {
+	start_server tcpserve -v --proxy-protocol --broker 127.0.0.1 0
+	run -0 python3 - "$PORT" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port), timeout=10)
+a.sendall(b"PROXY TCP4 127.0.0.9 127.0.0.1 4444 80\r\n")
+b = socket.create_connection(("127.0.0.1", port), timeout=10)
+# b's header and its first bytes in one write: none may be lost.
+b.sendall(b"PROXY TCP4 127.0.0.8 127.0.0.1 5555 80\r\nhello from b\n")
+got = b""
+while not got.endswith(b"hello from b\n"):
+    d = a.recv(100)
+    assert d, "closed"
+    got += d
+assert got == b"hello from b\n", got
+print("ok")
+PY
+	[ "$output" = ok ]
+	grep -q '^tcpserve: connection from 127.0.0.9:4444$' "$BATS_TEST_TMPDIR/server.err"
+	grep -q '^tcpserve: connection from 127.0.0.8:5555$' "$BATS_TEST_TMPDIR/server.err"
+}
