@@ -17,7 +17,8 @@ const char tcpserve_usage[] =
 "usage: tcpserve [-46vq] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
-"                [--echo [--max-pending BYTES]] HOST PORT [PROG [ARGS...]]\n"
+"                [--echo [--max-pending BYTES]] [--hexdump FILE]\n"
+"                [--dump-in FILE] [--dump-out FILE] HOST PORT [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
@@ -42,6 +43,12 @@ const char tcpserve_usage[] =
 "  -T SECS          PROG: SIGTERM a program running for SECS, SIGKILL\n"
 "                   5 s later\n"
 "  --crlf           relay: send each LF of stdin as CRLF\n"
+"  --dump-in FILE   relay, PROG: copy what clients send to FILE ('-':\n"
+"                   stderr)\n"
+"  --dump-out FILE  relay, PROG: copy what is sent to clients to FILE\n"
+"  --hexdump FILE   relay, PROG: write each chunk sent ('>') and received\n"
+"                   ('<') to FILE ('-': stderr): a header naming the\n"
+"                   client, then hexdump -C lines\n"
 "  --echo           echo service\n"
 "  --max-pending BYTES  output all clients may have waiting, k/M/G\n"
 "                   suffixes (default 64M); past its share a client\n"
@@ -154,11 +161,13 @@ static int
 relay_client(struct server *s, struct relay *r, int fd, const union peer *p)
 {
 	struct relay_result res;
+	struct dump_conn dc;
 	char where[ADDRPORT_LEN], why[160];
 	int rc;
 
 	if (server_stop)
 		return 0;
+	r->dump = dump_conn_init(&dc, &s->dump, &p->sa);
 	rc = relay_run(r, fd, &res);
 	fmt_addrport(&p->sa, where, sizeof(where));
 	if (s->verbose)
@@ -265,6 +274,7 @@ parse_options(int argc, char **argv, struct server *s)
 		{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
 		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
 		{ "crlf", no_argument, NULL, OPT_CRLF },
+		DUMP_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, pending_set = 0;
@@ -283,6 +293,9 @@ parse_options(int argc, char **argv, struct server *s)
 		case OPT_RECV_ONLY: s->recv_only = 1; break;
 		case OPT_SEND_ONLY: s->send_only = 1; break;
 		case OPT_CRLF: s->crlf = 1; break;
+		DUMP_CASES:
+			xdump_opt(&s->dump, ch, optarg);
+			break;
 		case 'b':
 			s->backlog = (int)parse_uint(optarg, 1, 1000000,
 			    "backlog");
@@ -331,6 +344,9 @@ parse_options(int argc, char **argv, struct server *s)
 		die_usage("-T is for PROG");
 	if (pending_set && !s->echo)
 		die_usage("--max-pending is for --echo");
+	if (s->echo && (s->dump.hex.path || s->dump.in.path ||
+	    s->dump.out.path))
+		die_usage("--echo cannot be dumped; relay and PROG can");
 	check_relay_opts(s);
 }
 
@@ -350,6 +366,7 @@ tcpserve_main(int argc, char **argv)
 	check_family(host, s.family);
 
 	server_setup();
+	xdump_open(&s.dump);
 	/* The loop modes stop accepting before descriptors run out. */
 	if (s.maxconn == 0)
 		s.maxconn = s.prog ? DEFAULT_PROGS :
@@ -374,6 +391,7 @@ tcpserve_main(int argc, char **argv)
 	else
 		rc = serve_relay(&s);
 	free(s.acl.rules);
+	dump_close(&s.dump);
 	ipcount_free(&s.perip_count);
 	return rc;
 }

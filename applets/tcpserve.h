@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <netinet/in.h>
+#include "../lib/dump.h"
 #include "../lib/evloop.h"
 
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
@@ -28,6 +29,7 @@ struct server {
 	int lfd;
 	int warned;		/* out of descriptors, already said */
 	sigset_t waitmask;	/* the mask while waiting: stop signals open */
+	struct dump dump;	/* --hexdump, --dump-in, --dump-out */
 };
 
 union peer {

@@ -9,7 +9,43 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "tcpserve.h"
+
+/*
+ * With a dump, a helper of ours holds the connection and relays it for the
+ * program (lib/dump_prog.c): the dump is of the connection. The helper
+ * exits as the program did, so that the log and -T see it in its place.
+ */
+static pid_t
+fork_dump_relay(struct server *s, int fd, const union peer *p)
+{
+	struct dump_conn dc;
+	sigset_t none;
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	close(s->lfd);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	st = dump_prog(s->prog, fd, "TCP", dump_conn_init(&dc, &s->dump,
+	    &p->sa));
+	if (st < 0) {
+		warn_errno("warning: %s", s->prog[0]);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	if (WIFSIGNALED(st)) {
+		signal(WTERMSIG(st), SIG_DFL);
+		raise(WTERMSIG(st));
+		_exit(128 + WTERMSIG(st));
+	}
+	_exit(WEXITSTATUS(st));
+}
 
 /* Run the program on connection fd; 0, or -1 after a warning. */
 static int
@@ -25,8 +61,11 @@ start_child(struct server *s, struct children *kids, int fd,
 		    sizeof(where)));
 		return -1;
 	}
-	pid = spawn_prog(s->prog, fd, fd, "TCP", (struct sockaddr *)&local,
-	    &p->sa);
+	if (s->dump.on)
+		pid = fork_dump_relay(s, fd, p);
+	else
+		pid = spawn_prog(s->prog, fd, fd, "TCP",
+		    (struct sockaddr *)&local, &p->sa);
 	if (pid < 0) {
 		warn_errno("warning: %s", s->prog[0]);
 		return -1;
