@@ -16,7 +16,8 @@
 const char udpserve_usage[] =
 "usage: udpserve [-046vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
 "                [--reply-any] [--reply-rate N] [-a CIDR]... [-d CIDR]...\n"
-"                [-u USER[:GROUP]] [-c MAXPROCS] HOST PORT [PROG [ARGS...]]\n"
+"                [-u USER[:GROUP]] [-c MAXPROCS] [--hexdump FILE]\n"
+"                [--dump-in FILE] [--dump-out FILE] HOST PORT [PROG [ARGS...]]\n"
 "Receive datagrams on HOST PORT and print each payload as a line, or\n"
 "answer each: --echo, -r PREFIX, or PROG (datagram on its stdin, its\n"
 "output sent back; environment PROTO=UDP, UDPLOCALIP, UDPLOCALPORT,\n"
@@ -37,7 +38,12 @@ const char udpserve_usage[] =
 "  -a CIDR      allow these addresses (with any -a, only those)\n"
 "  -d CIDR      deny these addresses\n"
 "  -u USER[:GROUP]  run as USER after binding\n"
-"  -c MAXPROCS  at most this many PROGs at once (default 40)\n";
+"  -c MAXPROCS  at most this many PROGs at once (default 40)\n"
+"  --dump-in FILE   copy each datagram taken to FILE ('-': stderr)\n"
+"  --dump-out FILE  copy each reply sent to FILE ('-': stderr)\n"
+"  --hexdump FILE   write each datagram taken ('<') and reply ('>') to\n"
+"               FILE ('-': stderr): a header naming the peer, then\n"
+"               hexdump -C lines\n";
 
 #define BATCH	64		/* datagrams per recvmmsg */
 #define SLOT	65536		/* room for any UDP payload */
@@ -62,6 +68,8 @@ static struct server {
 	struct origin orig[BATCH];
 	sigset_t blocked, open;
 } S;
+
+struct dump udpserve_dump;
 
 static void
 on_child(int sig)
@@ -149,6 +157,9 @@ each_datagram(const struct origin *o, const char *p, size_t len, int take)
 		if (S.verbose)
 			log_datagram(o, piece, !take ? " denied" : o->refused ?
 			    " not answered: " : "", o->refused);
+		if (take)
+			dump_dgram(&udpserve_dump, DUMP_IN,
+			    (const struct sockaddr *)&o->peer, p + off, piece);
 		if (take && !S.prefix && !S.prog)
 			print_datagram(p + off, piece);
 		off += piece;
@@ -352,6 +363,7 @@ udpserve_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "reply-any", no_argument, NULL, 'A' },
 		{ "reply-rate", required_argument, NULL, 'R' },
+		DUMP_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct privs privs = { NULL, 0, 0 };
@@ -364,6 +376,9 @@ udpserve_main(int argc, char **argv)
 	while ((ch = next_opt(argc, argv, "046a:c:d:n:qr:u:vw:", longopts,
 	    udpserve_usage)) != -1) {
 		switch (ch) {
+		DUMP_CASES:
+			xdump_opt(&udpserve_dump, ch, optarg);
+			break;
 		case '0':
 			S.exact = 1;
 			break;
@@ -427,6 +442,7 @@ udpserve_main(int argc, char **argv)
 		S.prefix_len = strlen(S.prefix);
 
 	server_setup();
+	xdump_open(&udpserve_dump);
 	setup_socket(host, port, family);
 	setup_replies(S.fd, S.port, any_port, rate);
 	if (!quiet && (port == 0 || S.verbose))

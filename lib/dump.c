@@ -327,3 +327,19 @@ dump_msg(struct dump *d, int dir, const struct msghdr *mh, size_t len)
 	}
 	dump_dgram(d, dir, mh->msg_namelen ? mh->msg_name : NULL, dgram, at);
 }
+
+void
+dump_segments(struct dump *d, int dir, const struct mmsghdr *m, int n)
+{
+	const struct msghdr *mh;
+	size_t k;
+	int i;
+
+	for (i = 0; i < n && d->on; i++) {
+		mh = &m[i].msg_hdr;
+		for (k = 0; k < mh->msg_iovlen; k++)
+			dump_dgram(d, dir, mh->msg_namelen ? mh->msg_name :
+			    NULL, mh->msg_iov[k].iov_base,
+			    mh->msg_iov[k].iov_len);
+	}
+}

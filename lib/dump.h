@@ -125,6 +125,11 @@ void dump_dgram(struct dump *d, int dir, const struct sockaddr *peer,
  * len bytes, its peer msg_name (none if msg_namelen is 0).
  */
 void dump_msg(struct dump *d, int dir, const struct msghdr *mh, size_t len);
+/*
+ * n messages sent with sendmmsg where each iovec is a datagram of its
+ * own (UDP_SEGMENT): one chunk per iovec, peer msg_name.
+ */
+void dump_segments(struct dump *d, int dir, const struct mmsghdr *m, int n);
 
 /* ---- lib/dump_prog.c: a program's connection, dumped ---- */
 
