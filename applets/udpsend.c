@@ -33,7 +33,8 @@ const char udpsend_usage[] =
 "  --dump-in FILE   copy the replies to FILE ('-': stderr)\n"
 "  --dump-out FILE  copy the datagrams sent to FILE ('-': stderr)\n"
 "  --hexdump FILE   write each datagram sent ('>') and reply ('<') to FILE\n"
-"                   ('-': stderr) as a header and hexdump -C lines\n";
+"                   ('-': stderr) as a header and hex lines\n"
+"                   (hexdump's canonical layout)\n";
 
 #define BATCH	1024		/* datagrams per sendmmsg (UIO_MAXIOV) */
 #define GSO_SEGS 64		/* datagrams per UDP_SEGMENT send (kernel max) */

@@ -42,8 +42,8 @@ const char udpserve_usage[] =
 "  --dump-in FILE   copy each datagram taken to FILE ('-': stderr)\n"
 "  --dump-out FILE  copy each reply sent to FILE ('-': stderr)\n"
 "  --hexdump FILE   write each datagram taken ('<') and reply ('>') to\n"
-"               FILE ('-': stderr): a header naming the peer, then\n"
-"               hexdump -C lines\n";
+"               FILE ('-': stderr): a header naming the peer, then hex\n"
+"               lines in hexdump's canonical layout\n";
 
 #define BATCH	64		/* datagrams per recvmmsg */
 #define SLOT	65536		/* room for any UDP payload */
