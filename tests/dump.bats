@@ -171,6 +171,18 @@ start_peer() {
 	rebuilt "$T/hex" '>' "$c" | cmp - "$T/b"
 }
 
+@test "tcpserve PROG with a dump: -T's SIGTERM reaches the program" {
+	start_server tcpserve -v -T 0.3 --hexdump "$T/hex" 127.0.0.1 0 \
+	    sh -c 'trap "echo term >\"\$1\"; exit 7" TERM
+	    while :; do sleep 0.05; done' sh "$T/trapped"
+	c=$(python3 -c "$TCPCLIENT" "$PORT" "$T/a" "$T/got")
+	[ "$(cat "$T/trapped")" = term ]
+	wait_for grep -q "closed $c pid [0-9]* exit 7" "$T/server.err"
+	grep -q "time limit, SIGTERM" "$T/server.err"
+	! grep -q SIGKILL "$T/server.err"
+	rebuilt "$T/hex" '<' "$c" | cmp - "$T/a"
+}
+
 @test "tcpserve PROG: a program that does not exist is a warning for that client" {
 	start_server tcpserve -v --hexdump "$T/hex" 127.0.0.1 0 \
 	    "$T/no-such-prog"
@@ -310,4 +322,24 @@ while True:
 		    127.0.0.1 9
 		[ "$stderr" = "$a: $T: Is a directory" ]
 	done
+}
+
+@test "completion: a dump option takes a FILE, and HOST still follows it" {
+	source "$BATS_TEST_DIRNAME/../doc/sockbox.bash"
+	mkdir "$T/cwd"
+	: >"$T/cwd/dump.hex"
+	cd "$T/cwd"
+	for a in tcpconnect tcpserve udpsend udpserve; do
+		COMP_WORDS=("$SOCKBOX" $a --hexdump du)
+		COMP_CWORD=3
+		COMPREPLY=()
+		_sockbox
+		[ "${COMPREPLY[*]}" = dump.hex ]
+	done
+	printf '192.0.2.7 zzsbhost\n' >"$T/hosts"
+	COMP_WORDS=("$SOCKBOX" udpserve --dump-in x zzsb)
+	COMP_CWORD=4
+	COMPREPLY=()
+	HOSTFILE=$T/hosts _sockbox
+	[ "${COMPREPLY[*]}" = zzsbhost ]
 }
