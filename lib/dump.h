@@ -137,11 +137,12 @@ void dump_segments(struct dump *d, int dir, const struct mmsghdr *m, int n);
  * Run argv (spawn_prog, UCSPI environment proto with conn's addresses)
  * on one end of a socketpair and relay conn with the other, dumping
  * through c: the dump is of the connection, not of the program's pipes.
- * Half-closes pass both ways; when the program's output ends, so does
- * the relay (what the peer sent until then still reaches the program).
- * SIGTERM to the caller is passed on to the program. Closes conn.
- * Returns the program's wait status, or -1 with errno set if it could
- * not be started.
+ * Half-closes pass both ways; when the program exits, the peer is no
+ * longer read and the program's output drains, as if it had held the
+ * connection. SIGTERM to the caller is passed on to the program; SIGCHLD
+ * and SIGTERM are caught meanwhile, their actions restored after. Closes
+ * conn. Returns the program's wait status, or -1 with errno set if it
+ * could not be started.
  */
 int dump_prog(char **argv, int conn, const char *proto,
     struct dump_conn *c);

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include "dump.h"
 
-static volatile sig_atomic_t prog_pid;
+static volatile sig_atomic_t prog_pid, conn_fd = -1;
 
 /* -T's SIGTERM, or anyone's, is meant for the program. */
 static void
@@ -21,11 +21,35 @@ pass_term(int sig)
 		kill((pid_t)prog_pid, sig);
 }
 
+/*
+ * The program has exited: nobody reads the peer any more, as when the
+ * program held the connection itself. Its output still drains.
+ */
+static void
+prog_exited(int sig)
+{
+	(void)sig;
+	if (conn_fd >= 0)
+		shutdown(conn_fd, SHUT_RD);
+}
+
+/* Install fn for sig, the old action into old. */
+static void
+catch(int sig, void (*fn)(int), int flags, struct sigaction *old)
+{
+	struct sigaction sa = { 0 };
+
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, old);
+}
+
 int
 dump_prog(char **argv, int conn, const char *proto, struct dump_conn *c)
 {
 	struct sockaddr_storage local = { 0 }, remote = { 0 };
-	struct sigaction sa = { 0 };
+	struct sigaction old_chld, old_term;
 	struct relay_result res;
 	struct relay r;
 	int sp[2], status, err;
@@ -37,42 +61,44 @@ dump_prog(char **argv, int conn, const char *proto, struct dump_conn *c)
 		close(conn);
 		return -1;
 	}
+	/* Before the fork: a program may exit at once. */
+	conn_fd = conn;
+	catch(SIGCHLD, prog_exited, SA_RESTART | SA_NOCLDSTOP, &old_chld);
 	pid = spawn_prog(argv, sp[1], sp[1], proto, (struct sockaddr *)&local,
 	    (struct sockaddr *)&remote);
 	err = errno;
 	close(sp[1]);
 	if (pid < 0) {
+		conn_fd = -1;
+		sigaction(SIGCHLD, &old_chld, NULL);
 		close(sp[0]);
 		close(conn);
 		errno = err;
 		return -1;
 	}
 	prog_pid = pid;
-	sa.sa_handler = pass_term;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
+	catch(SIGTERM, pass_term, SA_RESTART, &old_term);
 
 	/*
 	 * up: the program's output to the peer; down: the peer to the
-	 * program. Each end is half-closed after its source's; the program
-	 * may take its time to answer (no linger), and once its output has
-	 * ended nobody reads the peer any more (-q 0), as when it held the
-	 * connection itself and exited.
+	 * program. Each end is half-closed after its source's, and the
+	 * program may take its time to answer (no linger).
 	 */
 	relay_init(&r, sp[0], sp[0]);
 	r.linger_ms = 0;
-	r.quit_ms = 0;
 	r.end_out = 1;
 	r.dump = c;
 	/* A reset is the program's to see, as when it held the socket. */
 	relay_run(&r, conn, &res);
 	relay_free(&r);
+	conn_fd = -1;
 	close(conn);
 	close(sp[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	prog_pid = 0;
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
 	return status;
 }

@@ -171,6 +171,61 @@ start_peer() {
 	rebuilt "$T/hex" '>' "$c" | cmp - "$T/b"
 }
 
+@test "tcpserve PROG with a dump: the connection lives as long as the program, not its output" {
+	# The program answers, shuts its output, and still reads the client.
+	start_server tcpserve -v --hexdump "$T/hex" 127.0.0.1 0 python3 -c '
+import socket, sys
+s = socket.socket(fileno=0)
+s.sendall(b"early\n")
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    got += d
+open(sys.argv[1], "wb").write(got)
+' "$T/prog.got"
+	# The client reads to the program's end, then sends.
+	c=$(python3 -c '
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+print("127.0.0.1:%d" % c.getsockname()[1], flush=True)
+got = b""
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    got += d
+open(sys.argv[3], "wb").write(got)
+c.sendall(open(sys.argv[2], "rb").read())
+c.shutdown(socket.SHUT_WR)
+c.recv(1)
+' "$PORT" "$T/a" "$T/got")
+	[ "$(cat "$T/got")" = early ]
+	wait_for grep -q "closed $c pid [0-9]* exit 0" "$T/server.err"
+	cmp "$T/prog.got" "$T/a"
+	rebuilt "$T/hex" '<' "$c" | cmp - "$T/a"
+	# A program that exits without reading ends the connection even
+	# while the client sends nothing: the client sees its end.
+	stop_server
+	start_server tcpserve --hexdump "$T/hex2" 127.0.0.1 0 \
+	    sh -c 'printf bye'
+	run -0 timeout 10 python3 -c '
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=8)
+got = b""
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    got += d
+sys.stdout.write(got.decode())
+' "$PORT"
+	[ "$output" = bye ]
+	[ "$(rebuilt "$T/hex2" '>' --count)" -eq 1 ]
+}
+
 @test "tcpserve PROG with a dump: -T's SIGTERM reaches the program" {
 	start_server tcpserve -v -T 0.3 --hexdump "$T/hex" 127.0.0.1 0 \
 	    sh -c 'trap "echo term >\"\$1\"; exit 7" TERM
