@@ -19,13 +19,7 @@ c = socket.create_connection(("127.0.0.1", port), timeout=10)
 print("127.0.0.1:%d" % c.getsockname()[1], flush=True)
 c.sendall(open(src, "rb").read())
 c.shutdown(socket.SHUT_WR)
-got = []
-while True:
-    d = c.recv(65536)
-    if not d:
-        break
-    got.append(d)
-open(dst, "wb").write(b"".join(got))
+open(dst, "wb").write(c.makefile("rb").read())
 '
 
 # A UDP peer. "client PORT IN OUT": send IN as one datagram to 127.0.0.1
@@ -178,12 +172,7 @@ import socket, sys
 s = socket.socket(fileno=0)
 s.sendall(b"early\n")
 s.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    got += d
+got = s.makefile("rb").read()
 open(sys.argv[1], "wb").write(got)
 ' "$T/prog.got"
 	# The client reads to the program's end, then sends.
@@ -191,12 +180,7 @@ open(sys.argv[1], "wb").write(got)
 import socket, sys
 c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 print("127.0.0.1:%d" % c.getsockname()[1], flush=True)
-got = b""
-while True:
-    d = c.recv(65536)
-    if not d:
-        break
-    got += d
+got = c.makefile("rb").read()
 open(sys.argv[3], "wb").write(got)
 c.sendall(open(sys.argv[2], "rb").read())
 c.shutdown(socket.SHUT_WR)
@@ -214,12 +198,7 @@ c.recv(1)
 	run -0 timeout 10 python3 -c '
 import socket, sys
 c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=8)
-got = b""
-while True:
-    d = c.recv(65536)
-    if not d:
-        break
-    got += d
+got = c.makefile("rb").read()
 sys.stdout.write(got.decode())
 ' "$PORT"
 	[ "$output" = bye ]
