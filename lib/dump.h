@@ -57,7 +57,7 @@ struct dump_conn {
 };
 
 /* The longest hex line: a 16-digit offset, 16 bytes, their ASCII. */
-#define DUMP_LINE_MAX	86
+#define DUMP_LINE_MAX	87
 /* Room dump_lines needs for n bytes. */
 #define DUMP_LINES_LEN(n)	(((n) + 15) / 16 * DUMP_LINE_MAX)
 /* Room dump_header needs: direction, size, time, a label. */
