@@ -15,6 +15,7 @@ const char tcpconnect_usage[] =
 "usage: tcpconnect [-46CdjNnvz] [-i SECS] [-P USER] [-p PORT] [-q SECS]\n"
 "                  [-s ADDR] [-t SECS] [-w SECS] [-X PROTO] [-x PROXY]\n"
 "                  [--send-only] [--wait SECS] [--interval SECS] [--parallel N]\n"
+"                  [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
 "                  HOST PORT [PROG [ARGS...]]\n"
 "Connect to HOST on TCP PORT (every address, Happy Eyeballs), then copy\n"
 "stdin to the connection and the connection to stdout until both have\n"
@@ -46,6 +47,11 @@ const char tcpconnect_usage[] =
 "                   print 'HOST PORT open' for each open port (with -v the\n"
 "                   reason for each closed one on stderr); exit 0 if any was\n"
 "                   open\n"
+"  --dump-in FILE   copy what is received to FILE ('-': stderr)\n"
+"  --dump-out FILE  copy what is sent to FILE ('-': stderr)\n"
+"  --hexdump FILE   write each chunk sent ('>') and received ('<') to FILE\n"
+"                   ('-': stderr) as a header and hex lines\n"
+"                   (hexdump's canonical layout)\n"
 "  --interval SECS  with --wait: time between attempts (default 0.5)\n"
 "  --parallel N     with -z: probe N ports at once (default 100)\n"
 "  --send-only      copy stdin to the connection, drop what the server sends\n"
@@ -99,12 +105,21 @@ say_connected(int fd)
 
 /* Run argv on the connection and return its status as a shell would. */
 static int
-run_prog(char **argv, int fd)
+run_prog(char **argv, int fd, struct dump *d)
 {
 	struct sockaddr_storage local = { 0 }, remote = { 0 };
+	struct dump_conn dc;
 	pid_t pid;
 	int status;
 
+	if (d->on) {
+		/* The connection is dumped: we relay it for the program. */
+		if ((status = dump_prog(argv, fd, "TCP", dump_conn_init(&dc,
+		    d, NULL))) < 0)
+			die_errno(errno == ENOENT ? 127 : 126, "%s", argv[0]);
+		return WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
+		    WEXITSTATUS(status);
+	}
 	local_addr(fd, &local);
 	peer_addr(fd, &remote);
 	pid = spawn_prog(argv, fd, fd, "TCP", (struct sockaddr *)&local,
@@ -126,14 +141,16 @@ run_prog(char **argv, int fd)
  * went through both ways.
  */
 static int
-relay_conn(const char *host, int port, int fd, const struct opts *o)
+relay_conn(const char *host, int port, int fd, struct opts *o)
 {
 	struct relay r;
 	struct relay_result res;
+	struct dump_conn dc;
 	char why[160];
 	int rc;
 
 	relay_init(&r, STDIN_FILENO, STDOUT_FILENO);
+	r.dump = dump_conn_init(&dc, &o->dump, NULL);
 	r.idle_ms = o->idle_ms;
 	if (o->linger_arg)
 		r.linger_ms = o->linger_ms;
@@ -244,6 +261,9 @@ check_opts(int argc, const struct opts *o)
 		no_relay_opts(o, "PROG");
 	if (o->scan)
 		no_relay_opts(o, "-z");
+	if (o->scan && (o->dump.hex.path || o->dump.in.path ||
+	    o->dump.out.path))
+		die_usage("-z sends no data: no dump with it");
 	if (o->recv_only && o->send_only)
 		die_usage("-d and --send-only exclude each other");
 	if (o->json && !o->scan)
@@ -299,6 +319,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "parallel", required_argument, NULL, OPT_PARALLEL },
 		{ "help", no_argument, NULL, 'h' },
+		DUMP_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -318,6 +339,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'v': o->verbose = 1; break;
 		case 'z': o->scan = 1; break;
 		case OPT_SEND_ONLY: o->send_only = 1; break;
+		DUMP_CASES:
+			xdump_opt(&o->dump, ch, optarg);
+			break;
 		case 'i':
 			o->idle_ms = parse_duration(optarg);
 			o->idle_arg = optarg;
@@ -399,6 +423,7 @@ tcpconnect_main(int argc, char **argv)
 	if (range && o.until_arg)
 		die_usage("--wait takes one port, not a range");
 	open_stdfds();
+	xdump_open(&o.dump);
 	if (o.proxy.proto != PROXY_NONE) {
 		if (o.numeric && !is_numeric_addr(o.proxy.host))
 			die_usage("-n: '%s' is not a numeric address",
@@ -432,6 +457,6 @@ tcpconnect_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc - optind > 2)
-		return run_prog(argv + optind + 2, fd);
+		return run_prog(argv + optind + 2, fd, &o.dump);
 	return relay_conn(host, lo, fd, &o);
 }

@@ -5,6 +5,7 @@
 #ifndef TCPCONNECT_H
 #define TCPCONNECT_H
 
+#include "../lib/dump.h"
 #include "../lib/proxy.h"
 
 struct opts {
@@ -20,6 +21,7 @@ struct opts {
 	struct proxy proxy;
 	struct addrinfo *proxy_res;	/* the proxy's addresses */
 	char dest[NI_MAXHOST];		/* HOST as sent to the proxy */
+	struct dump dump;		/* --hexdump, --dump-in, --dump-out */
 };
 
 /*

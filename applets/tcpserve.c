@@ -19,6 +19,7 @@ const char tcpserve_usage[] =
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
 "                [--echo | --broker] [--max-pending BYTES] [-B BANNER]\n"
 "                [-l NAME] [--lookup] [--ready-fd N] [--proxy-protocol [-w SECS]]\n"
+"                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
 "                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
@@ -51,6 +52,13 @@ const char tcpserve_usage[] =
 "  --crlf           relay: send each LF of stdin as CRLF\n"
 "  --broker         relay every client's bytes to all the others; one\n"
 "                   that falls 128 KiB behind is disconnected\n"
+"  --dump-in FILE   relay, PROG: copy what clients send to FILE ('-':\n"
+"                   stderr)\n"
+"  --dump-out FILE  relay, PROG: copy what is sent to clients to FILE\n"
+"  --hexdump FILE   relay, PROG: write each chunk sent ('>') and received\n"
+"                   ('<') to FILE ('-': stderr): a header naming the\n"
+"                   client, then hex lines in hexdump's\n"
+"                   canonical layout\n"
 "  --echo           echo service\n"
 "  --max-pending BYTES  echo, broker: output all clients may have waiting, k/M/G\n"
 "                   suffixes (default 64M); past its share a client\n"
@@ -186,6 +194,7 @@ static int
 relay_client(struct server *s, struct relay *r, int fd, const union peer *p)
 {
 	struct relay_result res;
+	struct dump_conn dc;
 	char where[ADDRPORT_LEN], why[160];
 	int rc;
 
@@ -194,6 +203,7 @@ relay_client(struct server *s, struct relay *r, int fd, const union peer *p)
 	if (s->x.banner_len > 0 && send_banner(s, fd, p, s->keep ?
 	    "warning: " : "") < 0)
 		return server_stop ? 0 : -1;
+	r->dump = dump_conn_init(&dc, &s->dump, &p->sa);
 	rc = relay_run(r, fd, &res);
 	fmt_addrport(&p->sa, where, sizeof(where));
 	if (s->verbose)
@@ -311,6 +321,7 @@ parse_options(int argc, char **argv, struct server *s)
 		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
 		{ "crlf", no_argument, NULL, OPT_CRLF },
 		{ "proxy-protocol", no_argument, NULL, OPT_PROXY_PROTO },
+		DUMP_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, pending_set = 0, ops;
@@ -333,6 +344,9 @@ parse_options(int argc, char **argv, struct server *s)
 		case OPT_CRLF: s->crlf = 1; break;
 		case OPT_BROKER: s->broker = 1; break;
 		case OPT_PROXY_PROTO: s->proxy_proto = 1; break;
+		DUMP_CASES:
+			xdump_opt(&s->dump, ch, optarg);
+			break;
 		case 'b':
 			s->backlog = (int)parse_uint(optarg, 1, 1000000,
 			    "backlog");
@@ -392,6 +406,10 @@ parse_options(int argc, char **argv, struct server *s)
 		die_usage("--max-pending is for --echo and --broker");
 	if (s->wait_ms > 0 && !s->proxy_proto)
 		die_usage("-w is for --proxy-protocol");
+	if ((s->echo || s->broker) && (s->dump.hex.path || s->dump.in.path ||
+	    s->dump.out.path))
+		die_usage("%s cannot be dumped; relay and PROG can",
+		    s->echo ? "--echo" : "--broker");
 	check_relay_opts(s);
 	check_ucspi_opts(s);
 	check_service_opts(&s->sv, s->family, s->prog || s->echo || s->broker ?
@@ -421,6 +439,7 @@ tcpserve_main(int argc, char **argv)
 	}
 
 	server_setup();
+	xdump_open(&s.dump);
 	/* The loop modes stop accepting before descriptors run out. */
 	if (s.maxconn == 0)
 		s.maxconn = s.prog ? DEFAULT_PROGS :
@@ -451,6 +470,7 @@ tcpserve_main(int argc, char **argv)
 		rc = serve_relay(&s);
 	ready_stopping(&s.sv.ready);
 	free(s.acl.rules);
+	dump_close(&s.dump);
 	ipcount_free(&s.perip_count);
 	return rc;
 }

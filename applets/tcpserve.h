@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <netinet/in.h>
+#include "../lib/dump.h"
 #include "../lib/evloop.h"
 #include "../lib/service.h"
 
@@ -42,6 +43,7 @@ struct server {
 	sigset_t waitmask;	/* the mask while waiting: stop signals open */
 	struct service sv;	/* --systemd, --fd, -1, --ready-fd */
 	struct tcp_extras x;	/* -B, --lookup, -l, -E */
+	struct dump dump;	/* --hexdump, --dump-in, --dump-out */
 };
 
 union peer {

@@ -11,7 +11,61 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "tcpserve_pp.h"
+
+/* What a dump's helper needs to start the program as we would have. */
+struct dumped {
+	const struct server *s;
+	unsigned running;
+	const struct sockaddr *local;
+	const union peer *p;
+};
+
+static pid_t
+spawn_dumped(void *arg, int fd)
+{
+	struct dumped *d = arg;
+
+	return spawn_ucspi(d->s, d->running, fd, d->local, d->p);
+}
+
+/*
+ * With a dump, a helper of ours holds the connection and relays it for the
+ * program (lib/dump_prog.c): the dump is of the connection. The helper
+ * exits as the program did, so that the log and -T see it in its place.
+ */
+static pid_t
+fork_dump_relay(struct server *s, unsigned running, int fd,
+    const union peer *p, const struct sockaddr *local)
+{
+	struct dumped d = { s, running, local, p };
+	struct dump_conn dc;
+	sigset_t none;
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	close(s->lfd);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	st = dump_prog_with(fd, dump_conn_init(&dc, &s->dump, &p->sa),
+	    spawn_dumped, &d);
+	if (st < 0) {
+		warn_errno("warning: %s", s->prog[0]);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	if (WIFSIGNALED(st)) {
+		signal(WTERMSIG(st), SIG_DFL);
+		raise(WTERMSIG(st));
+		_exit(128 + WTERMSIG(st));
+	}
+	_exit(WEXITSTATUS(st));
+}
 
 /*
  * Run the program on connection fd, our address local (NULL: the
@@ -32,7 +86,11 @@ start_child(struct server *s, struct children *kids, int fd,
 		    sizeof(where)));
 		return -1;
 	}
-	pid = spawn_ucspi(s, kids->n, fd, (struct sockaddr *)&local, p);
+	if (s->dump.on)
+		pid = fork_dump_relay(s, kids->n, fd, p,
+		    (struct sockaddr *)&local);
+	else
+		pid = spawn_ucspi(s, kids->n, fd, (struct sockaddr *)&local, p);
 	if (pid < 0) {
 		warn_errno("warning: %s", s->prog[0]);
 		return -1;

@@ -14,11 +14,11 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/uio.h>
-#include "../lib/sockbox.h"
+#include "../lib/dump.h"
 
 const char udpsend_usage[] =
-"usage: udpsend [-46v0br] [-w SECS] [-s ADDR] [-p PORT] HOST PORT "
-"[MESSAGE...]\n"
+"usage: udpsend [-46v0br] [-w SECS] [-s ADDR] [-p PORT] [--hexdump FILE]\n"
+"               [--dump-in FILE] [--dump-out FILE] HOST PORT [MESSAGE...]\n"
 "Send the MESSAGE operands, joined by spaces, as one datagram; without\n"
 "them, send each line of stdin (its newline removed) as one datagram.\n"
 "\n"
@@ -29,7 +29,12 @@ const char udpsend_usage[] =
 "  -r        wait for one reply to each datagram and print it as a line\n"
 "  -w SECS   how long -r waits for each reply (default 2; 0: no limit)\n"
 "  -s ADDR   source address\n"
-"  -p PORT   source port\n";
+"  -p PORT   source port\n"
+"  --dump-in FILE   copy the replies to FILE ('-': stderr)\n"
+"  --dump-out FILE  copy the datagrams sent to FILE ('-': stderr)\n"
+"  --hexdump FILE   write each datagram sent ('>') and reply ('<') to FILE\n"
+"                   ('-': stderr) as a header and hex lines\n"
+"                   (hexdump's canonical layout)\n";
 
 #define BATCH	1024		/* datagrams per sendmmsg (UIO_MAXIOV) */
 #define GSO_SEGS 64		/* datagrams per UDP_SEGMENT send (kernel max) */
@@ -64,6 +69,7 @@ struct sender {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(uint16_t))];
 	} seg[BATCH];
+	struct dump dump;		/* --hexdump, --dump-in, --dump-out */
 };
 
 /* A failure of the exchange with the peer: "HOST port PORT: reason". */
@@ -205,6 +211,7 @@ flush_batch(struct sender *s)
 			back_off(s, &tries);
 			continue;
 		}
+		dump_segments(&s->dump, DUMP_OUT, s->msgs, r);
 		for (j = 0; j < r; j++)
 			done += s->per[j];
 		tries = 0;
@@ -254,6 +261,8 @@ await_reply(struct sender *s)
 	if ((n = recvfrom(s->fd, buf, sizeof(buf), 0,
 	    (struct sockaddr *)&from, &fromlen)) < 0)
 		die_peer(s, errno);
+	dump_dgram(&s->dump, DUMP_IN, s->tolen ? (struct sockaddr *)&from :
+	    NULL, buf, (size_t)n);
 	if (s->verbose && s->tolen)
 		warn_msg("reply from %s", fmt_addrport(
 		    (struct sockaddr *)&from, where, sizeof(where)));
@@ -284,6 +293,8 @@ add_datagram(struct sender *s, const char *p, size_t len)
 		back_off(s, &tries);
 	}
 	s->sent++;
+	dump_dgram(&s->dump, DUMP_OUT, s->tolen ? (struct sockaddr *)&s->to :
+	    NULL, p, len);
 	await_reply(s);
 }
 
@@ -451,15 +462,23 @@ check_source(char *arg, int family)
 int
 udpsend_main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		DUMP_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
 	static struct sender s;
 	struct source src = { NULL, 0 };
 	int ch, port, family = AF_UNSPEC, whole = 0, broadcast = 0;
 	int wait_set = 0, err;
 
 	s.wait_ms = 2000;
-	while ((ch = next_opt(argc, argv, "460bp:rs:vw:", NULL,
+	while ((ch = next_opt(argc, argv, "460bp:rs:vw:", longopts,
 	    udpsend_usage)) != -1) {
 		switch (ch) {
+		DUMP_CASES:
+			xdump_opt(&s.dump, ch, optarg);
+			break;
 		case '4':
 			xset_family(&family, ch);
 			break;
@@ -504,6 +523,7 @@ udpsend_main(int argc, char **argv)
 		src.addr = check_source((char *)src.addr, family);
 	check_family(s.host, family);
 
+	xdump_open(&s.dump);
 	open_peer(&s, port, family, &src, broadcast);
 	s.gso = 1;
 	if (argc - optind > 2)

@@ -18,6 +18,7 @@ const char udpserve_usage[] =
 "usage: udpserve [-0146vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
 "                [--reply-any] [--reply-rate N] [-a CIDR]... [-d CIDR]...\n"
 "                [-u USER[:GROUP]] [-c MAXPROCS] [--ready-fd N]\n"
+"                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
 "                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
 "Receive datagrams on HOST PORT and print each payload as a line, or\n"
 "answer each: --echo, -r PREFIX, or PROG (datagram on its stdin, its\n"
@@ -45,7 +46,12 @@ const char udpserve_usage[] =
 "  --ready-fd N  once bound, write a newline to descriptor N, close it\n"
 "  --systemd[=NAME]  the socket systemd passed (LISTEN_FDS; NAME: the\n"
 "               one of that name), in place of HOST PORT\n"
-"  --fd N       the bound datagram socket open on descriptor N\n";
+"  --fd N       the bound datagram socket open on descriptor N\n"
+"  --dump-in FILE   copy each datagram taken to FILE ('-': stderr)\n"
+"  --dump-out FILE  copy each reply sent to FILE ('-': stderr)\n"
+"  --hexdump FILE   write each datagram taken ('<') and reply ('>') to\n"
+"               FILE ('-': stderr): a header naming the peer, then hex\n"
+"               lines in hexdump's canonical layout\n";
 
 #define BATCH	64		/* datagrams per recvmmsg */
 #define SLOT	65536		/* room for any UDP payload */
@@ -70,6 +76,8 @@ static struct server {
 	struct origin orig[BATCH];
 	sigset_t blocked, open;
 } S;
+
+struct dump udpserve_dump;
 
 static void
 on_child(int sig)
@@ -157,6 +165,9 @@ each_datagram(const struct origin *o, const char *p, size_t len, int take)
 		if (S.verbose)
 			log_datagram(o, piece, !take ? " denied" : o->refused ?
 			    " not answered: " : "", o->refused);
+		if (take)
+			dump_dgram(&udpserve_dump, DUMP_IN,
+			    (const struct sockaddr *)&o->peer, p + off, piece);
 		if (take && !S.prefix && !S.prog)
 			print_datagram(p + off, piece);
 		off += piece;
@@ -362,6 +373,7 @@ udpserve_main(int argc, char **argv)
 		{ "reply-any", no_argument, NULL, 'A' },
 		{ "reply-rate", required_argument, NULL, 'R' },
 		SERVICE_LONGOPTS,
+	DUMP_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct privs privs = { NULL, 0, 0 };
@@ -377,6 +389,9 @@ udpserve_main(int argc, char **argv)
 		if (take_service_opt(&sv, ch))
 			continue;
 		switch (ch) {
+		DUMP_CASES:
+			xdump_opt(&udpserve_dump, ch, optarg);
+			break;
 		case '0':
 			S.exact = 1;
 			break;
@@ -446,6 +461,7 @@ udpserve_main(int argc, char **argv)
 		S.prefix_len = strlen(S.prefix);
 
 	server_setup();
+	xdump_open(&udpserve_dump);
 	setup_socket(&sv, host, port, family);
 	setup_replies(S.fd, S.port, any_port, rate);
 	if (!quiet && (port == 0 || S.verbose))

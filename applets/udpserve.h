@@ -8,7 +8,7 @@
 
 #include <poll.h>
 #include <netinet/in.h>
-#include "../lib/sockbox.h"
+#include "../lib/dump.h"
 
 #define CTL_LEN	(CMSG_SPACE(sizeof(struct in_pktinfo)) + \
 		 CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)))
@@ -26,6 +26,9 @@ struct origin {
 	int seg;		/* UDP_GRO: datagrams of this size, the last shorter */
 	const char *refused;	/* why it gets no reply, or NULL */
 };
+
+/* --hexdump, --dump-in, --dump-out: what came in, what was answered. */
+extern struct dump udpserve_dump;
 
 /* ---- udpserve_reply.c: answering ---- */
 

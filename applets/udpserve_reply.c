@@ -240,7 +240,9 @@ send_replies(struct mmsghdr *m, struct origin **o, int n)
 
 	while (i < n) {
 		if ((r = sendmmsg(R.fd, m + i, n - i, 0)) > 0) {
-			i += r;
+			for (; r > 0; r--, i++)
+				dump_msg(&udpserve_dump, DUMP_OUT, &m[i].msg_hdr,
+				    m[i].msg_len);
 			continue;
 		}
 		if (r < 0 && errno == EINTR)

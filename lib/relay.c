@@ -14,7 +14,7 @@
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include "sockbox.h"
+#include "dump.h"
 
 #define BUFSZ (128 * 1024)
 #define PIPE_SZ (1024 * 1024)
@@ -145,6 +145,8 @@ pump(struct relay_dir *d)
 			}
 			if (n <= 0)
 				return moved;
+			if (d->dump_read != NULL)
+				dump_stream(d->dump_read, DUMP_IN, d->buf, n);
 			d->off = 0;
 			d->len = d->crlf ? add_cr(d->buf, n, &d->cr) : (size_t)n;
 			moved = 1;
@@ -161,6 +163,9 @@ pump(struct relay_dir *d)
 		}
 		if (n <= 0)
 			return moved;
+		if (d->dump_written != NULL)
+			dump_stream(d->dump_written, DUMP_OUT, d->buf + d->off,
+			    (size_t)n);
 		d->off += (size_t)n;
 		d->len -= (size_t)n;
 		d->total += (size_t)n;
@@ -420,6 +425,8 @@ relay_run(struct relay *r, int sock, struct relay_result *res)
 	r->down.eof = r->down.done = r->down.err = r->down.total = 0;
 	r->down.off = r->down.len = 0;
 	r->up.crlf = r->crlf;
+	/* Sent is what reaches sock, received what came from it. */
+	r->up.dump_written = r->down.dump_read = r->dump;
 	if (r->send_only)
 		r->down.dst = (struct relay_end){ .fd = -1, .nb = 1,
 		    .ready = 1 };

@@ -345,6 +345,8 @@ struct relay_end {
 	int ready;	/* worth trying now */
 };
 
+struct dump_conn;	/* lib/dump.h */
+
 /* One direction: src -> buf -> dst. */
 struct relay_dir {
 	struct relay_end src, dst;
@@ -355,6 +357,7 @@ struct relay_dir {
 	int done;	/* the end has been passed on to dst */
 	int err;	/* RELAY_SRC or RELAY_DST: that end failed */
 	int crlf, cr;	/* -C: LF becomes CRLF; the last byte read was CR */
+	struct dump_conn *dump_read, *dump_written;	/* NULL: no dump */
 };
 
 enum { RELAY_SRC = 1, RELAY_DST };
@@ -376,6 +379,7 @@ struct relay {
 	int recv_only;		/* -d: never read stdin, never half-close */
 	int send_only;		/* --send-only: drop what the peer sends */
 	int crlf;		/* -C: send each LF of stdin as CRLF */
+	struct dump_conn *dump;	/* the connection's dump, or NULL */
 };
 
 /* socat's -t default: how long stdin may pause after the peer's end. */
