@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include "sockbox.h"
+#include "sockopt.h"
 
 /* RFC 8305's recommended Connection Attempt Delay. */
 #define ATTEMPT_DELAY_MS 250
@@ -79,14 +80,15 @@ note_err(int *best, int e)
  * progress), or -1 with errno set.
  */
 static int
-start_attempt(const struct addrinfo *ai, const struct source *src, int port,
-    int *done)
+start_attempt(struct hconn *h, const struct addrinfo *ai, int *done)
 {
 	struct sockaddr_storage ss;
-	int fd, saved;
+	int fd, saved, port = h->port;
 
-	if ((fd = socket_for(ai, src, 1)) < 0)
+	if ((fd = socket_for(ai, h->src, 1)) < 0)
 		return -1;
+	if (sockopt_apply(h->opts, fd, SOCKOPT_CONNECT, &h->opt_failed) < 0)
+		goto fail;
 	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
 	if (port >= 0 && ss.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
@@ -95,6 +97,7 @@ start_attempt(const struct addrinfo *ai, const struct source *src, int port,
 	*done = connect(fd, (struct sockaddr *)&ss, ai->ai_addrlen) == 0;
 	if (*done || errno == EINPROGRESS)
 		return fd;
+fail:
 	saved = errno;
 	close(fd);
 	errno = saved;
@@ -171,8 +174,15 @@ hconn_step(struct hconn *h)
 	/* The next attempt: when its time came or nothing is in progress. */
 	while (h->fd < 0 && h->next < h->n && (h->nfd == 0 ||
 	    t >= h->next_at)) {
-		fd = start_attempt(h->addrs[h->next++], h->src, h->port,
-		    &done);
+		fd = start_attempt(h, h->addrs[h->next++], &done);
+		if (fd < 0 && h->opt_failed) {
+			/* Every address would fail the same way. */
+			h->err = errno;
+			while (h->nfd > 0)
+				drop_attempt(h, h->nfd - 1);
+			errno = h->err;
+			return -1;
+		}
 		if (fd < 0) {
 			note_err(&h->err, errno);
 			continue;
