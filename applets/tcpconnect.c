@@ -12,9 +12,10 @@
 #include "tcpconnect.h"
 
 const char tcpconnect_usage[] =
-"usage: tcpconnect [-46CdjNnvz] [-i SECS] [-P USER] [-p PORT] [-q SECS]\n"
+"usage: tcpconnect [-46CDdjKNnvz] [-i SECS] [-P USER] [-p PORT] [-q SECS]\n"
 "                  [-s ADDR] [-t SECS] [-w SECS] [-X PROTO] [-x PROXY]\n"
 "                  [--send-only] [--wait SECS] [--interval SECS] [--parallel N]\n"
+"                  [--sockopt NAME[=VALUE]]... [--mptcp]\n"
 "                  HOST PORT [PROG [ARGS...]]\n"
 "Connect to HOST on TCP PORT (every address, Happy Eyeballs), then copy\n"
 "stdin to the connection and the connection to stdout until both have\n"
@@ -22,9 +23,11 @@ const char tcpconnect_usage[] =
 "\n"
 "  -4, -6           IPv4 only, IPv6 only\n"
 "  -C, --crlf       send each LF of stdin as CRLF\n"
+"  -D               --sockopt nodelay\n"
 "  -d, --recv-only  do not read stdin; only copy the connection to stdout\n"
 "  -i SECS          idle timeout: no data either way for SECS ends it (exit 1)\n"
 "  -j               with -z: one JSON object per port, closed ones too\n"
+"  -K               --sockopt keepalive (the kernel's timings)\n"
 "  -N               accepted for nc: stdin's end always half-closes\n"
 "  -n               HOST is a numeric address; no name is looked up\n"
 "  -P USER          proxy user; the password is $SOCKBOX_PROXY_PASSWORD\n"
@@ -47,8 +50,14 @@ const char tcpconnect_usage[] =
 "                   reason for each closed one on stderr); exit 0 if any was\n"
 "                   open\n"
 "  --interval SECS  with --wait: time between attempts (default 0.5)\n"
+"  --mptcp          Multipath TCP (exit 1 if the kernel lacks it)\n"
 "  --parallel N     with -z: probe N ports at once (default 100)\n"
 "  --send-only      copy stdin to the connection, drop what the server sends\n"
+"  --sockopt NAME[=VALUE]  set a socket option on every socket (repeatable):\n"
+"                   nodelay, keepalive[=IDLE[:INTERVAL[:COUNT]]],\n"
+"                   rcvbuf=BYTES, sndbuf=BYTES (k/M suffixes), tos=N, ttl=N,\n"
+"                   bindtodevice=IFACE, user-timeout=SECS, mark=N,\n"
+"                   linger=SECS\n"
 "  --wait SECS      retry a refused or failed connect until SECS have passed\n"
 "                   (0: forever)\n";
 
@@ -299,12 +308,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "parallel", required_argument, NULL, OPT_PARALLEL },
 		{ "help", no_argument, NULL, 'h' },
+		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
+		{ "mptcp", no_argument, NULL, OPT_MPTCP },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
-	while ((ch = next_opt(argc, argv, "46Cdi:jNnP:p:q:s:t:vw:X:x:z", longopts,
-	    tcpconnect_usage)) != -1) {
+	while ((ch = next_opt(argc, argv, "46CDdi:jKNnP:p:q:s:t:vw:X:x:z",
+	    longopts, tcpconnect_usage)) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -318,6 +329,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'v': o->verbose = 1; break;
 		case 'z': o->scan = 1; break;
 		case OPT_SEND_ONLY: o->send_only = 1; break;
+		case 'D': xsockopt_parse(&o->so, "nodelay"); break;
+		case 'K': xsockopt_parse(&o->so, "keepalive"); break;
+		case OPT_SOCKOPT: xsockopt_parse(&o->so, optarg); break;
+		case OPT_MPTCP: o->so.mptcp = 1; break;
 		case 'i':
 			o->idle_ms = parse_duration(optarg);
 			o->idle_arg = optarg;
@@ -368,6 +383,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	need_operands(argc, argv, 2, -1);
 	check_opts(argc, o);
+	xsockopt_check(&o->so, SOCK_STREAM, SOCKOPT_CLIENT);
+	o->src.opts = &o->so;
 	if (o->proxy_url)
 		xparse_proxy(o->proxy_url, o->proxy_proto, o->proxy_user,
 		    &o->proxy);
@@ -399,6 +416,7 @@ tcpconnect_main(int argc, char **argv)
 	if (range && o.until_arg)
 		die_usage("--wait takes one port, not a range");
 	open_stdfds();
+	xcheck_mptcp(&o.so, o.family);
 	if (o.proxy.proto != PROXY_NONE) {
 		if (o.numeric && !is_numeric_addr(o.proxy.host))
 			die_usage("-n: '%s' is not a numeric address",

@@ -6,6 +6,7 @@
 #define TCPCONNECT_H
 
 #include "../lib/proxy.h"
+#include "../lib/sockopt.h"
 
 struct opts {
 	int family, verbose, scan, json, numeric;
@@ -20,6 +21,7 @@ struct opts {
 	struct proxy proxy;
 	struct addrinfo *proxy_res;	/* the proxy's addresses */
 	char dest[NI_MAXHOST];		/* HOST as sent to the proxy */
+	struct sockopts so;		/* -D -K --sockopt --mptcp (src.opts) */
 };
 
 /*

@@ -14,10 +14,11 @@
 #include "tcpserve.h"
 
 const char tcpserve_usage[] =
-"usage: tcpserve [-46vq] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
+"usage: tcpserve [-46vq] [-DKk] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
-"                [--echo [--max-pending BYTES]] HOST PORT [PROG [ARGS...]]\n"
+"                [--echo [--max-pending BYTES]] [--sockopt NAME[=VALUE]]...\n"
+"                [--mptcp] HOST PORT [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
@@ -27,6 +28,8 @@ const char tcpserve_usage[] =
 "  -4, -6           IPv4 or IPv6 only (a wildcard HOST serves both)\n"
 "  -v               announce the address; log each connection\n"
 "  -q               do not announce the address, even for PORT 0\n"
+"  -D               --sockopt nodelay\n"
+"  -K               --sockopt keepalive (the kernel's timings)\n"
 "  -k               relay: after a connection, accept the next one\n"
 "  -b BACKLOG       listen backlog (default 4096)\n"
 "  -c MAXCONN       connections at once, more wait in the backlog\n"
@@ -46,8 +49,15 @@ const char tcpserve_usage[] =
 "  --max-pending BYTES  output all clients may have waiting, k/M/G\n"
 "                   suffixes (default 64M); past its share a client\n"
 "                   is not read, and closed if it takes nothing for 10 s\n"
+"  --mptcp          Multipath TCP (exit 1 if the kernel lacks it)\n"
 "  --recv-only      relay: do not read stdin, only print what clients send\n"
-"  --send-only      relay: send stdin, drop what clients send\n";
+"  --send-only      relay: send stdin, drop what clients send\n"
+"  --sockopt NAME[=VALUE]  set a socket option on the listener, inherited by\n"
+"                   every connection (repeatable): nodelay,\n"
+"                   keepalive[=IDLE[:INTERVAL[:COUNT]]], rcvbuf=BYTES,\n"
+"                   sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, reuseport,\n"
+"                   bindtodevice=IFACE, user-timeout=SECS, mark=N,\n"
+"                   linger=SECS\n";
 
 #define DEFAULT_BACKLOG	4096
 #define DEFAULT_PROGS	40
@@ -265,11 +275,13 @@ parse_options(int argc, char **argv, struct server *s)
 		{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
 		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
 		{ "crlf", no_argument, NULL, OPT_CRLF },
+		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
+		{ "mptcp", no_argument, NULL, OPT_MPTCP },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, pending_set = 0;
 
-	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:", longopts,
+	while ((ch = next_opt(argc, argv, "46vqDKkb:c:C:a:d:u:i:t:T:", longopts,
 	    tcpserve_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -283,6 +295,10 @@ parse_options(int argc, char **argv, struct server *s)
 		case OPT_RECV_ONLY: s->recv_only = 1; break;
 		case OPT_SEND_ONLY: s->send_only = 1; break;
 		case OPT_CRLF: s->crlf = 1; break;
+		case 'D': xsockopt_parse(&s->so, "nodelay"); break;
+		case 'K': xsockopt_parse(&s->so, "keepalive"); break;
+		case OPT_SOCKOPT: xsockopt_parse(&s->so, optarg); break;
+		case OPT_MPTCP: s->so.mptcp = 1; break;
 		case 'b':
 			s->backlog = (int)parse_uint(optarg, 1, 1000000,
 			    "backlog");
@@ -332,6 +348,7 @@ parse_options(int argc, char **argv, struct server *s)
 	if (pending_set && !s->echo)
 		die_usage("--max-pending is for --echo");
 	check_relay_opts(s);
+	xsockopt_check(&s->so, SOCK_STREAM, SOCKOPT_SERVER);
 }
 
 int
@@ -360,7 +377,9 @@ tcpserve_main(int argc, char **argv)
 	sigaddset(&stops, SIGINT);
 	sigaddset(&stops, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &stops, &s.waitmask);
-	s.lfd = xlisten_on(host, port, s.family, SOCK_STREAM, s.backlog);
+	xcheck_mptcp(&s.so, s.family);
+	s.lfd = xlisten_opts(host, port, s.family, SOCK_STREAM, s.backlog,
+	    &s.so);
 	/* Readiness comes from poll; a vanished client must not block us. */
 	fcntl(s.lfd, F_SETFL, O_NONBLOCK);
 	if (!s.quiet && (port == 0 || s.verbose))

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <netinet/in.h>
 #include "../lib/evloop.h"
+#include "../lib/sockopt.h"
 
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
 
@@ -28,6 +29,8 @@ struct server {
 	int lfd;
 	int warned;		/* out of descriptors, already said */
 	sigset_t waitmask;	/* the mask while waiting: stop signals open */
+	struct sockopts so;	/* -D -K --sockopt --mptcp: on the listener,
+				   which accepted sockets inherit them from */
 };
 
 union peer {

@@ -15,10 +15,11 @@
 #include <netinet/in.h>
 #include <sys/uio.h>
 #include "../lib/sockbox.h"
+#include "../lib/sockopt.h"
 
 const char udpsend_usage[] =
-"usage: udpsend [-46v0br] [-w SECS] [-s ADDR] [-p PORT] HOST PORT "
-"[MESSAGE...]\n"
+"usage: udpsend [-46v0br] [-w SECS] [-s ADDR] [-p PORT]\n"
+"               [--sockopt NAME[=VALUE]]... HOST PORT [MESSAGE...]\n"
 "Send the MESSAGE operands, joined by spaces, as one datagram; without\n"
 "them, send each line of stdin (its newline removed) as one datagram.\n"
 "\n"
@@ -29,7 +30,10 @@ const char udpsend_usage[] =
 "  -r        wait for one reply to each datagram and print it as a line\n"
 "  -w SECS   how long -r waits for each reply (default 2; 0: no limit)\n"
 "  -s ADDR   source address\n"
-"  -p PORT   source port\n";
+"  -p PORT   source port\n"
+"  --sockopt NAME[=VALUE]  set a socket option (repeatable): rcvbuf=BYTES,\n"
+"            sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, bindtodevice=IFACE,\n"
+"            mark=N\n";
 
 #define BATCH	1024		/* datagrams per sendmmsg (UIO_MAXIOV) */
 #define GSO_SEGS 64		/* datagrams per UDP_SEGMENT send (kernel max) */
@@ -451,13 +455,19 @@ check_source(char *arg, int family)
 int
 udpsend_main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	static struct sender s;
-	struct source src = { NULL, 0 };
+	static struct sockopts so;
+	struct source src = { NULL, 0, &so };
 	int ch, port, family = AF_UNSPEC, whole = 0, broadcast = 0;
 	int wait_set = 0, err;
 
 	s.wait_ms = 2000;
-	while ((ch = next_opt(argc, argv, "460bp:rs:vw:", NULL,
+	while ((ch = next_opt(argc, argv, "460bp:rs:vw:", longopts,
 	    udpsend_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -488,6 +498,9 @@ udpsend_main(int argc, char **argv)
 			s.wait_ms = parse_duration(optarg);
 			wait_set = 1;
 			break;
+		case OPT_SOCKOPT:
+			xsockopt_parse(&so, optarg);
+			break;
 		}
 	}
 	need_operands(argc, argv, 2, -1);
@@ -503,6 +516,7 @@ udpsend_main(int argc, char **argv)
 	if (src.addr)
 		src.addr = check_source((char *)src.addr, family);
 	check_family(s.host, family);
+	xsockopt_check(&so, SOCK_DGRAM, SOCKOPT_CLIENT);
 
 	open_peer(&s, port, family, &src, broadcast);
 	s.gso = 1;

@@ -12,11 +12,13 @@
 #include <unistd.h>
 #include <sys/uio.h>
 #include "udpserve.h"
+#include "../lib/sockopt.h"
 
 const char udpserve_usage[] =
 "usage: udpserve [-046vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
 "                [--reply-any] [--reply-rate N] [-a CIDR]... [-d CIDR]...\n"
-"                [-u USER[:GROUP]] [-c MAXPROCS] HOST PORT [PROG [ARGS...]]\n"
+"                [-u USER[:GROUP]] [-c MAXPROCS] [--sockopt NAME[=VALUE]]...\n"
+"                HOST PORT [PROG [ARGS...]]\n"
 "Receive datagrams on HOST PORT and print each payload as a line, or\n"
 "answer each: --echo, -r PREFIX, or PROG (datagram on its stdin, its\n"
 "output sent back; environment PROTO=UDP, UDPLOCALIP, UDPLOCALPORT,\n"
@@ -37,7 +39,10 @@ const char udpserve_usage[] =
 "  -a CIDR      allow these addresses (with any -a, only those)\n"
 "  -d CIDR      deny these addresses\n"
 "  -u USER[:GROUP]  run as USER after binding\n"
-"  -c MAXPROCS  at most this many PROGs at once (default 40)\n";
+"  -c MAXPROCS  at most this many PROGs at once (default 40)\n"
+"  --sockopt NAME[=VALUE]  set a socket option (repeatable): rcvbuf=BYTES,\n"
+"               sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, reuseport,\n"
+"               bindtodevice=IFACE, mark=N\n";
 
 #define BATCH	64		/* datagrams per recvmmsg */
 #define SLOT	65536		/* room for any UDP payload */
@@ -274,13 +279,14 @@ serve(void)
 
 /* The socket, its options, the receive slots. */
 static void
-setup_socket(const char *host, int port, int family)
+setup_socket(const char *host, int port, int family,
+    const struct sockopts *so)
 {
 	struct sockaddr_storage ss;
 	char *bufs;
 	int i, one = 1;
 
-	S.fd = xlisten_on(host, port, family, SOCK_DGRAM, 0);
+	S.fd = xlisten_opts(host, port, family, SOCK_DGRAM, 0, so);
 	if (local_addr(S.fd, &ss) < 0)
 		die_errno(EXIT_FAIL, "getsockname");
 	S.port = addr_port((struct sockaddr *)&ss);
@@ -289,7 +295,8 @@ setup_socket(const char *host, int port, int family)
 	if (ss.ss_family == AF_INET6)
 		setsockopt(S.fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
 		    sizeof(one));
-	grow_sockbuf(S.fd, SO_RCVBUF, RCVBUF);
+	if (!(so->set & SOCKOPT_RCVBUF))	/* the user's size stands */
+		grow_sockbuf(S.fd, SO_RCVBUF, RCVBUF);
 	/*
 	 * Printing only: take a sender's segmented run (udpsend's
 	 * UDP_SEGMENT, a NIC's GRO) whole and cut it here, one receive for up
@@ -352,8 +359,10 @@ udpserve_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "reply-any", no_argument, NULL, 'A' },
 		{ "reply-rate", required_argument, NULL, 'R' },
+		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
 		{ NULL, 0, NULL, 0 }
 	};
+	static struct sockopts so;
 	struct privs privs = { NULL, 0, 0 };
 	const char *host;
 	unsigned rate = 1000;
@@ -411,6 +420,9 @@ udpserve_main(int argc, char **argv)
 		case 'w':
 			S.idle_ms = parse_duration(optarg);	/* 0: never */
 			break;
+		case OPT_SOCKOPT:
+			xsockopt_parse(&so, optarg);
+			break;
 		}
 	}
 	need_operands(argc, argv, 2, -1);
@@ -419,6 +431,7 @@ udpserve_main(int argc, char **argv)
 		die_usage("invalid host '%s'", argv[optind]);
 	port = parse_port(argv[optind + 1], "udp");
 	check_family(host, family);
+	xsockopt_check(&so, SOCK_DGRAM, SOCKOPT_SERVER);
 	if (argc - optind > 2)
 		S.prog = argv + optind + 2;
 	if (S.echo)
@@ -427,7 +440,7 @@ udpserve_main(int argc, char **argv)
 		S.prefix_len = strlen(S.prefix);
 
 	server_setup();
-	setup_socket(host, port, family);
+	setup_socket(host, port, family, &so);
 	setup_replies(S.fd, S.port, any_port, rate);
 	if (!quiet && (port == 0 || S.verbose))
 		announce_listen(S.fd);
