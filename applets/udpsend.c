@@ -410,6 +410,7 @@ open_peer(struct sender *s, int port, int family, const struct source *src,
 			saved = errno;
 			continue;
 		}
+		xsockopt_apply(src->opts, s->fd, SOCKOPT_CONNECT);
 		if (broadcast)
 			setsockopt(s->fd, SOL_SOCKET, SO_BROADCAST, &one,
 			    sizeof(one));

@@ -87,7 +87,8 @@ start_attempt(struct hconn *h, const struct addrinfo *ai, int *done)
 
 	if ((fd = socket_for(ai, h->src, 1)) < 0)
 		return -1;
-	if (sockopt_apply(h->opts, fd, SOCKOPT_CONNECT, &h->opt_failed) < 0)
+	if (h->src && sockopt_apply(h->src->opts, fd, SOCKOPT_CONNECT,
+	    &h->opt_failed) < 0)
 		goto fail;
 	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
 	if (port >= 0 && ss.ss_family == AF_INET6)
@@ -237,6 +238,7 @@ connect_any(struct addrinfo *res, const struct source *src,
 {
 	struct hconn h;
 	long long at, wait;
+	const char *opt;
 	int rc, fd;
 
 	if (hconn_start(&h, res, src, timeout_ms) < 0)
@@ -253,7 +255,12 @@ connect_any(struct addrinfo *res, const struct source *src,
 	}
 	fd = rc == 1 ? h.fd : -1;
 	rc = rc == 1 ? 0 : h.err ? h.err : errno;
+	opt = h.opt_failed;
 	hconn_free(&h);
+	if (opt) {
+		errno = rc;
+		die_errno(EXIT_FAIL, "sockopt %s", opt);
+	}
 	if (fd < 0) {
 		errno = rc ? rc : ETIMEDOUT;
 		return -1;

@@ -46,8 +46,6 @@ socket_for(const struct addrinfo *ai, const struct source *src, int nonblock)
 	proto = sockopt_protocol(src ? src->opts : NULL, ai->ai_socktype);
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
 	    (nonblock ? SOCK_NONBLOCK : 0), proto ? proto : ai->ai_protocol);
-	if (fd >= 0 && src)
-		xsockopt_apply(src->opts, fd, SOCKOPT_CONNECT);
 	if (fd < 0 || src == NULL || (src->addr == NULL && src->port == 0))
 		return fd;
 	if (ai->ai_family == AF_INET6)

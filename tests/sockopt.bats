@@ -250,7 +250,7 @@ conn_line() {
 	start_server tcpserve --sockopt reuseport 127.0.0.1 0 echo A
 	# Without reuseport on both, the port is taken.
 	run -1 --separate-stderr sb tcpserve 127.0.0.1 "$PORT" echo B
-	[[ "$stderr" == *"Address already in use"* ]]
+	[[ "$stderr" == "tcpserve: bind 127.0.0.1:$PORT: Address"*"in use" ]]
 	"$SOCKBOX" tcpserve -v --sockopt reuseport 127.0.0.1 "$PORT" echo B \
 		2>"$T/b.err" 3>&- &
 	PIDS+=($!)
