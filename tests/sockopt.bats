@@ -151,12 +151,20 @@ conn_line() {
 	has_all "$(cat "$T/opts")" "${ALL_TCP_READ[@]}" family=inet protocol=6
 }
 
-@test "tcpserve PROG: tos and ttl are the traffic class and hop limit on IPv6" {
+@test "tcpserve PROG: tos and ttl on IPv6, and on a dual-stack listener's IPv4 clients" {
 	start_server tcpserve -6 --sockopt tos=64 --sockopt ttl=9 ::1 0 \
 		python3 "$PEER" fd "$T/opts"
 	run -0 sb tcpconnect ::1 "$PORT" </dev/null
 	wait_file "$T/opts"
 	has_all "$(cat "$T/opts")" family=inet6 tclass=64 hops=9
+	# A dual-stack listener's IPv4 clients get the IPv4 options.
+	rm "$T/opts"
+	stop_server
+	start_server tcpserve --sockopt tos=64 --sockopt ttl=9 '' 0 \
+		python3 "$PEER" fd "$T/opts"
+	run -0 sb tcpconnect 127.0.0.1 "$PORT" </dev/null
+	wait_file "$T/opts"
+	has_all "$(cat "$T/opts")" family=inet6 tos=64 ttl=9 tclass=64 hops=9
 }
 
 @test "tcpserve -D -K: nodelay and keepalive with the kernel's timings" {
