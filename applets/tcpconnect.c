@@ -12,10 +12,11 @@
 #include "tcpconnect.h"
 
 const char tcpconnect_usage[] =
-"usage: tcpconnect [-46CdjNnvz] [-i SECS] [-P USER] [-p PORT] [-q SECS]\n"
+"usage: tcpconnect [-46CDdjKNnvz] [-i SECS] [-P USER] [-p PORT] [-q SECS]\n"
 "                  [-s ADDR] [-t SECS] [-w SECS] [-X PROTO] [-x PROXY]\n"
 "                  [--send-only] [--wait SECS] [--interval SECS] [--parallel N]\n"
 "                  [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
+"                  [--sockopt NAME[=VALUE]]... [--mptcp]\n"
 "                  HOST PORT [PROG [ARGS...]]\n"
 "Connect to HOST on TCP PORT (every address, Happy Eyeballs), then copy\n"
 "stdin to the connection and the connection to stdout until both have\n"
@@ -23,9 +24,11 @@ const char tcpconnect_usage[] =
 "\n"
 "  -4, -6           IPv4 only, IPv6 only\n"
 "  -C, --crlf       send each LF of stdin as CRLF\n"
+"  -D               --sockopt nodelay\n"
 "  -d, --recv-only  do not read stdin; only copy the connection to stdout\n"
 "  -i SECS          idle timeout: no data either way for SECS ends it (exit 1)\n"
 "  -j               with -z: one JSON object per port, closed ones too\n"
+"  -K               --sockopt keepalive (the kernel's timings)\n"
 "  -N               accepted for nc: stdin's end always half-closes\n"
 "  -n               HOST is a numeric address; no name is looked up\n"
 "  -P USER          proxy user; the password is $SOCKBOX_PROXY_PASSWORD\n"
@@ -53,8 +56,14 @@ const char tcpconnect_usage[] =
 "                   ('-': stderr) as a header and hex lines\n"
 "                   (hexdump's canonical layout)\n"
 "  --interval SECS  with --wait: time between attempts (default 0.5)\n"
+"  --mptcp          Multipath TCP (exit 1 if the kernel lacks it)\n"
 "  --parallel N     with -z: probe N ports at once (default 100)\n"
 "  --send-only      copy stdin to the connection, drop what the server sends\n"
+"  --sockopt NAME[=VALUE]  set a socket option on every socket (repeatable):\n"
+"                   nodelay, keepalive[=IDLE[:INTERVAL[:COUNT]]],\n"
+"                   rcvbuf=BYTES, sndbuf=BYTES (k/M suffixes), tos=N, ttl=N,\n"
+"                   bindtodevice=IFACE, user-timeout=SECS, mark=N,\n"
+"                   linger=SECS\n"
 "  --wait SECS      retry a refused or failed connect until SECS have passed\n"
 "                   (0: forever)\n";
 
@@ -320,12 +329,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "parallel", required_argument, NULL, OPT_PARALLEL },
 		{ "help", no_argument, NULL, 'h' },
 		DUMP_LONGOPTS,
+		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
+		{ "mptcp", no_argument, NULL, OPT_MPTCP },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
-	while ((ch = next_opt(argc, argv, "46Cdi:jNnP:p:q:s:t:vw:X:x:z", longopts,
-	    tcpconnect_usage)) != -1) {
+	while ((ch = next_opt(argc, argv, "46CDdi:jKNnP:p:q:s:t:vw:X:x:z",
+	    longopts, tcpconnect_usage)) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -342,6 +353,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		DUMP_CASES:
 			xdump_opt(&o->dump, ch, optarg);
 			break;
+		case 'D': xsockopt_parse(&o->so, "nodelay"); break;
+		case 'K': xsockopt_parse(&o->so, "keepalive"); break;
+		case OPT_SOCKOPT: xsockopt_parse(&o->so, optarg); break;
+		case OPT_MPTCP: o->so.mptcp = 1; break;
 		case 'i':
 			o->idle_ms = parse_duration(optarg);
 			o->idle_arg = optarg;
@@ -392,6 +407,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	need_operands(argc, argv, 2, -1);
 	check_opts(argc, o);
+	xsockopt_check(&o->so, SOCK_STREAM, SOCKOPT_CLIENT);
+	o->src.opts = &o->so;
 	if (o->proxy_url)
 		xparse_proxy(o->proxy_url, o->proxy_proto, o->proxy_user,
 		    &o->proxy);
@@ -424,6 +441,7 @@ tcpconnect_main(int argc, char **argv)
 		die_usage("--wait takes one port, not a range");
 	open_stdfds();
 	xdump_open(&o.dump);
+	xcheck_mptcp(&o.so, o.family);
 	if (o.proxy.proto != PROXY_NONE) {
 		if (o.numeric && !is_numeric_addr(o.proxy.host))
 			die_usage("-n: '%s' is not a numeric address",

@@ -7,6 +7,7 @@
 
 #include "../lib/dump.h"
 #include "../lib/proxy.h"
+#include "../lib/sockopt.h"
 
 struct opts {
 	int family, verbose, scan, json, numeric;
@@ -22,6 +23,7 @@ struct opts {
 	struct addrinfo *proxy_res;	/* the proxy's addresses */
 	char dest[NI_MAXHOST];		/* HOST as sent to the proxy */
 	struct dump dump;		/* --hexdump, --dump-in, --dump-out */
+	struct sockopts so;		/* -D -K --sockopt --mptcp (src.opts) */
 };
 
 /*

@@ -55,6 +55,9 @@ settle(struct probe *p, int rc)
 		close(p->h.fd);
 	} else {
 		p->err = errno;
+		/* The user's option, not this port: every probe would fail. */
+		if (p->h.opt_failed)
+			die_errno(EXIT_FAIL, "sockopt %s", p->h.opt_failed);
 		if (p->h.n > 0)
 			fmt_addr(p->h.addrs[0]->ai_addr, p->addr,
 			    sizeof(p->addr));

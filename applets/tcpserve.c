@@ -14,12 +14,13 @@
 #include "tcpserve_pp.h"
 
 const char tcpserve_usage[] =
-"usage: tcpserve [-146vqE] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
+"usage: tcpserve [-146vqE] [-DKk] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
 "                [--echo | --broker] [--max-pending BYTES] [-B BANNER]\n"
 "                [-l NAME] [--lookup] [--ready-fd N] [--proxy-protocol [-w SECS]]\n"
 "                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
+"                [--sockopt NAME[=VALUE]]... [--mptcp]\n"
 "                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
@@ -33,6 +34,8 @@ const char tcpserve_usage[] =
 "  -4, -6           IPv4 or IPv6 only (a wildcard HOST serves both)\n"
 "  -v               announce the address; log each connection\n"
 "  -q               do not announce the address, even for PORT 0\n"
+"  -D               --sockopt nodelay\n"
+"  -K               --sockopt keepalive (the kernel's timings)\n"
 "  -k               relay: after a connection, accept the next one\n"
 "  -b BACKLOG       listen backlog (default 4096)\n"
 "  -c MAXCONN       connections at once, more wait in the backlog\n"
@@ -63,6 +66,7 @@ const char tcpserve_usage[] =
 "  --max-pending BYTES  echo, broker: output all clients may have waiting, k/M/G\n"
 "                   suffixes (default 64M); past its share a client\n"
 "                   is not read, and closed if it takes nothing for 10 s\n"
+"  --mptcp          Multipath TCP (exit 1 if the kernel lacks it)\n"
 "  --proxy-protocol every client starts with a PROXY header (v1 or v2, as\n"
 "                   haproxy sends): its addresses stand for the client's\n"
 "                   and ours in -a/-d, -C, -v and the environment\n"
@@ -77,6 +81,12 @@ const char tcpserve_usage[] =
 "  --systemd[=NAME] the socket systemd passed (LISTEN_FDS; NAME: the one\n"
 "                   of that name), in place of HOST PORT\n"
 "  --fd N           the listening socket open on descriptor N\n"
+"  --sockopt NAME[=VALUE]  set a socket option on the listener, inherited by\n"
+"                   every connection (repeatable): nodelay,\n"
+"                   keepalive[=IDLE[:INTERVAL[:COUNT]]], rcvbuf=BYTES,\n"
+"                   sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, reuseport,\n"
+"                   bindtodevice=IFACE, user-timeout=SECS, mark=N,\n"
+"                   linger=SECS\n"
 "PROG also gets TCPCONCURRENCY, the programs running with it.\n";
 
 #define DEFAULT_BACKLOG	4096
@@ -322,11 +332,13 @@ parse_options(int argc, char **argv, struct server *s)
 		{ "crlf", no_argument, NULL, OPT_CRLF },
 		{ "proxy-protocol", no_argument, NULL, OPT_PROXY_PROTO },
 		DUMP_LONGOPTS,
+		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
+		{ "mptcp", no_argument, NULL, OPT_MPTCP },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, pending_set = 0, ops;
 
-	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:w:1B:El:",
+	while ((ch = next_opt(argc, argv, "46vqDKkb:c:C:a:d:u:i:t:T:w:1B:El:",
 	    longopts, tcpserve_usage)) != -1) {
 		if (take_service_opt(&s->sv, ch) || take_ucspi_opt(&s->x, ch))
 			continue;
@@ -347,6 +359,10 @@ parse_options(int argc, char **argv, struct server *s)
 		DUMP_CASES:
 			xdump_opt(&s->dump, ch, optarg);
 			break;
+		case 'D': xsockopt_parse(&s->so, "nodelay"); break;
+		case 'K': xsockopt_parse(&s->so, "keepalive"); break;
+		case OPT_SOCKOPT: xsockopt_parse(&s->so, optarg); break;
+		case OPT_MPTCP: s->so.mptcp = 1; break;
 		case 'b':
 			s->backlog = (int)parse_uint(optarg, 1, 1000000,
 			    "backlog");
@@ -419,6 +435,7 @@ parse_options(int argc, char **argv, struct server *s)
 	    s->sv.src.fd <= 1)
 		die_usage("--fd %d: relay mode copies stdin and stdout",
 		    s->sv.src.fd);
+	xsockopt_check(&s->so, SOCK_STREAM, SOCKOPT_SERVER);
 }
 
 int
@@ -450,9 +467,12 @@ tcpserve_main(int argc, char **argv)
 	sigaddset(&stops, SIGINT);
 	sigaddset(&stops, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &stops, &s.waitmask);
-	if ((s.lfd = xservice_socket(&s.sv, SOCK_STREAM)) < 0)
-		s.lfd = xlisten_on(host, port, s.family, SOCK_STREAM,
-		    s.backlog);
+	xcheck_mptcp(&s.so, s.family);
+	if ((s.lfd = xservice_socket(&s.sv, SOCK_STREAM)) >= 0)
+		xsockopt_apply(&s.so, s.lfd, SOCKOPT_LISTEN);
+	else
+		s.lfd = xlisten_opts(host, port, s.family, SOCK_STREAM,
+		    s.backlog, &s.so);
 	/* Readiness comes from poll; a vanished client must not block us. */
 	fcntl(s.lfd, F_SETFL, O_NONBLOCK);
 	if (!s.quiet && (port == 0 || s.verbose))

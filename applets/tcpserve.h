@@ -10,6 +10,7 @@
 #include "../lib/dump.h"
 #include "../lib/evloop.h"
 #include "../lib/service.h"
+#include "../lib/sockopt.h"
 
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
 
@@ -44,6 +45,8 @@ struct server {
 	struct service sv;	/* --systemd, --fd, -1, --ready-fd */
 	struct tcp_extras x;	/* -B, --lookup, -l, -E */
 	struct dump dump;	/* --hexdump, --dump-in, --dump-out */
+	struct sockopts so;	/* -D -K --sockopt --mptcp: on the listener,
+				   which accepted sockets inherit them from */
 };
 
 union peer {

@@ -15,10 +15,12 @@
 #include <netinet/in.h>
 #include <sys/uio.h>
 #include "../lib/dump.h"
+#include "../lib/sockopt.h"
 
 const char udpsend_usage[] =
 "usage: udpsend [-46v0br] [-w SECS] [-s ADDR] [-p PORT] [--hexdump FILE]\n"
-"               [--dump-in FILE] [--dump-out FILE] HOST PORT [MESSAGE...]\n"
+"               [--dump-in FILE] [--dump-out FILE] [--sockopt NAME[=VALUE]]...\n"
+"               HOST PORT [MESSAGE...]\n"
 "Send the MESSAGE operands, joined by spaces, as one datagram; without\n"
 "them, send each line of stdin (its newline removed) as one datagram.\n"
 "\n"
@@ -34,7 +36,10 @@ const char udpsend_usage[] =
 "  --dump-out FILE  copy the datagrams sent to FILE ('-': stderr)\n"
 "  --hexdump FILE   write each datagram sent ('>') and reply ('<') to FILE\n"
 "                   ('-': stderr) as a header and hex lines\n"
-"                   (hexdump's canonical layout)\n";
+"                   (hexdump's canonical layout)\n"
+"  --sockopt NAME[=VALUE]  set a socket option (repeatable): rcvbuf=BYTES,\n"
+"            sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, bindtodevice=IFACE,\n"
+"            mark=N\n";
 
 #define BATCH	1024		/* datagrams per sendmmsg (UIO_MAXIOV) */
 #define GSO_SEGS 64		/* datagrams per UDP_SEGMENT send (kernel max) */
@@ -417,6 +422,7 @@ open_peer(struct sender *s, int port, int family, const struct source *src,
 			saved = errno;
 			continue;
 		}
+		xsockopt_apply(src->opts, s->fd, SOCKOPT_CONNECT);
 		if (broadcast)
 			setsockopt(s->fd, SOL_SOCKET, SO_BROADCAST, &one,
 			    sizeof(one));
@@ -463,12 +469,14 @@ int
 udpsend_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
 		{ "help", no_argument, NULL, 'h' },
 		DUMP_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct sender s;
-	struct source src = { NULL, 0 };
+	static struct sockopts so;
+	struct source src = { NULL, 0, &so };
 	int ch, port, family = AF_UNSPEC, whole = 0, broadcast = 0;
 	int wait_set = 0, err;
 
@@ -507,6 +515,9 @@ udpsend_main(int argc, char **argv)
 			s.wait_ms = parse_duration(optarg);
 			wait_set = 1;
 			break;
+		case OPT_SOCKOPT:
+			xsockopt_parse(&so, optarg);
+			break;
 		}
 	}
 	need_operands(argc, argv, 2, -1);
@@ -522,6 +533,7 @@ udpsend_main(int argc, char **argv)
 	if (src.addr)
 		src.addr = check_source((char *)src.addr, family);
 	check_family(s.host, family);
+	xsockopt_check(&so, SOCK_DGRAM, SOCKOPT_CLIENT);
 
 	xdump_open(&s.dump);
 	open_peer(&s, port, family, &src, broadcast);

@@ -13,12 +13,14 @@
 #include <sys/uio.h>
 #include "udpserve.h"
 #include "../lib/service.h"
+#include "../lib/sockopt.h"
 
 const char udpserve_usage[] =
 "usage: udpserve [-0146vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
 "                [--reply-any] [--reply-rate N] [-a CIDR]... [-d CIDR]...\n"
 "                [-u USER[:GROUP]] [-c MAXPROCS] [--ready-fd N]\n"
 "                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
+"                [--sockopt NAME[=VALUE]]...\n"
 "                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
 "Receive datagrams on HOST PORT and print each payload as a line, or\n"
 "answer each: --echo, -r PREFIX, or PROG (datagram on its stdin, its\n"
@@ -51,7 +53,10 @@ const char udpserve_usage[] =
 "  --dump-out FILE  copy each reply sent to FILE ('-': stderr)\n"
 "  --hexdump FILE   write each datagram taken ('<') and reply ('>') to\n"
 "               FILE ('-': stderr): a header naming the peer, then hex\n"
-"               lines in hexdump's canonical layout\n";
+"               lines in hexdump's canonical layout\n"
+"  --sockopt NAME[=VALUE]  set a socket option (repeatable): rcvbuf=BYTES,\n"
+"               sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, reuseport,\n"
+"               bindtodevice=IFACE, mark=N\n";
 
 #define BATCH	64		/* datagrams per recvmmsg */
 #define SLOT	65536		/* room for any UDP payload */
@@ -293,14 +298,17 @@ serve(void)
 
 /* The socket, its options, the receive slots. */
 static void
-setup_socket(struct service *sv, const char *host, int port, int family)
+setup_socket(struct service *sv, const char *host, int port, int family,
+    const struct sockopts *so)
 {
 	struct sockaddr_storage ss;
 	char *bufs;
 	int i, one = 1;
 
-	if ((S.fd = xservice_socket(sv, SOCK_DGRAM)) < 0)
-		S.fd = xlisten_on(host, port, family, SOCK_DGRAM, 0);
+	if ((S.fd = xservice_socket(sv, SOCK_DGRAM)) >= 0)
+		xsockopt_apply(so, S.fd, SOCKOPT_LISTEN);
+	else
+		S.fd = xlisten_opts(host, port, family, SOCK_DGRAM, 0, so);
 	if (local_addr(S.fd, &ss) < 0)
 		die_errno(EXIT_FAIL, "getsockname");
 	S.port = addr_port((struct sockaddr *)&ss);
@@ -309,7 +317,8 @@ setup_socket(struct service *sv, const char *host, int port, int family)
 	if (ss.ss_family == AF_INET6)
 		setsockopt(S.fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
 		    sizeof(one));
-	grow_sockbuf(S.fd, SO_RCVBUF, RCVBUF);
+	if (!(so->set & SOCKOPT_RCVBUF))	/* the user's size stands */
+		grow_sockbuf(S.fd, SO_RCVBUF, RCVBUF);
 	/*
 	 * Printing only: take a sender's segmented run (udpsend's
 	 * UDP_SEGMENT, a NIC's GRO) whole and cut it here, one receive for up
@@ -374,8 +383,10 @@ udpserve_main(int argc, char **argv)
 		{ "reply-rate", required_argument, NULL, 'R' },
 		SERVICE_LONGOPTS,
 	DUMP_LONGOPTS,
+		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
 		{ NULL, 0, NULL, 0 }
 	};
+	static struct sockopts so;
 	struct privs privs = { NULL, 0, 0 };
 	struct service sv = SERVICE_INIT;
 	const char *host = NULL;
@@ -439,6 +450,9 @@ udpserve_main(int argc, char **argv)
 		case 'w':
 			S.idle_ms = parse_duration(optarg);	/* 0: never */
 			break;
+		case OPT_SOCKOPT:
+			xsockopt_parse(&so, optarg);
+			break;
 		}
 	}
 	/* --systemd and --fd take HOST PORT's place. */
@@ -455,6 +469,7 @@ udpserve_main(int argc, char **argv)
 	}
 	if (argc - optind > ops)
 		S.prog = argv + optind + ops;
+	xsockopt_check(&so, SOCK_DGRAM, SOCKOPT_SERVER);
 	if (S.echo)
 		S.prefix = "";
 	if (S.prefix)
@@ -462,7 +477,7 @@ udpserve_main(int argc, char **argv)
 
 	server_setup();
 	xdump_open(&udpserve_dump);
-	setup_socket(&sv, host, port, family);
+	setup_socket(&sv, host, port, family, &so);
 	setup_replies(S.fd, S.port, any_port, rate);
 	if (!quiet && (port == 0 || S.verbose))
 		announce_listen(S.fd);

@@ -71,6 +71,22 @@ _sockbox_words()
 	done
 }
 
+# _sockbox_sockopts APPLET CUR: the --sockopt names that fit APPLET's
+# sockets; a name that needs a value comes with its "=" and no space.
+_sockbox_sockopts()
+{
+	local names=(rcvbuf= sndbuf= tos= ttl= bindtodevice= mark=)
+	case $1 in
+	tcp*) names+=(nodelay keepalive keepalive= user-timeout= linger=) ;;
+	esac
+	case $1 in
+	*serve) names+=(reuseport) ;;
+	esac
+	_sockbox_words "$2" "${names[@]}"
+	[[ ${COMPREPLY[*]} == *= ]] && compopt -o nospace 2>/dev/null
+	return 0
+}
+
 # _sockbox_value APPLET OPTION METAVAR CUR: complete the operand of an
 # option.
 _sockbox_value()
@@ -89,6 +105,8 @@ _sockbox_value()
 		_sockbox_words "$cur" $(_sockbox_services) ;;
 	*:ADDR | *:HOST)
 		COMPREPLY=($(compgen -A hostname -- "$cur")) ;;
+	--sockopt:NAME)
+		_sockbox_sockopts "$applet" "$cur" ;;
 	*:PROTO)
 		if [[ $applet == getserv ]]; then
 			_sockbox_words "$cur" tcp udp

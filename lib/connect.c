@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include "sockbox.h"
+#include "sockopt.h"
 
 /* RFC 8305's recommended Connection Attempt Delay. */
 #define ATTEMPT_DELAY_MS 250
@@ -79,14 +80,16 @@ note_err(int *best, int e)
  * progress), or -1 with errno set.
  */
 static int
-start_attempt(const struct addrinfo *ai, const struct source *src, int port,
-    int *done)
+start_attempt(struct hconn *h, const struct addrinfo *ai, int *done)
 {
 	struct sockaddr_storage ss;
-	int fd, saved;
+	int fd, saved, port = h->port;
 
-	if ((fd = socket_for(ai, src, 1)) < 0)
+	if ((fd = socket_for(ai, h->src, 1)) < 0)
 		return -1;
+	if (h->src && sockopt_apply(h->src->opts, fd, SOCKOPT_CONNECT,
+	    &h->opt_failed) < 0)
+		goto fail;
 	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
 	if (port >= 0 && ss.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
@@ -95,6 +98,7 @@ start_attempt(const struct addrinfo *ai, const struct source *src, int port,
 	*done = connect(fd, (struct sockaddr *)&ss, ai->ai_addrlen) == 0;
 	if (*done || errno == EINPROGRESS)
 		return fd;
+fail:
 	saved = errno;
 	close(fd);
 	errno = saved;
@@ -171,8 +175,15 @@ hconn_step(struct hconn *h)
 	/* The next attempt: when its time came or nothing is in progress. */
 	while (h->fd < 0 && h->next < h->n && (h->nfd == 0 ||
 	    t >= h->next_at)) {
-		fd = start_attempt(h->addrs[h->next++], h->src, h->port,
-		    &done);
+		fd = start_attempt(h, h->addrs[h->next++], &done);
+		if (fd < 0 && h->opt_failed) {
+			/* Every address would fail the same way. */
+			h->err = errno;
+			while (h->nfd > 0)
+				drop_attempt(h, h->nfd - 1);
+			errno = h->err;
+			return -1;
+		}
 		if (fd < 0) {
 			note_err(&h->err, errno);
 			continue;
@@ -227,6 +238,7 @@ connect_any(struct addrinfo *res, const struct source *src,
 {
 	struct hconn h;
 	long long at, wait;
+	const char *opt;
 	int rc, fd;
 
 	if (hconn_start(&h, res, src, timeout_ms) < 0)
@@ -243,7 +255,12 @@ connect_any(struct addrinfo *res, const struct source *src,
 	}
 	fd = rc == 1 ? h.fd : -1;
 	rc = rc == 1 ? 0 : h.err ? h.err : errno;
+	opt = h.opt_failed;
 	hconn_free(&h);
+	if (opt) {
+		errno = rc;
+		die_errno(EXIT_FAIL, "sockopt %s", opt);
+	}
 	if (fd < 0) {
 		errno = rc ? rc : ETIMEDOUT;
 		return -1;

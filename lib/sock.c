@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include "sockbox.h"
+#include "sockopt.h"
 
 int
 resolve_host(const char *host, int port, int family, int socktype,
@@ -32,7 +33,7 @@ socket_for(const struct addrinfo *ai, const struct source *src, int nonblock)
 	struct sockaddr_storage ss;
 	char where[ADDRPORT_LEN];
 	socklen_t len;
-	int fd, one = 1;
+	int fd, one = 1, proto;
 
 	memset(&ss, 0, sizeof(ss));
 	len = ai->ai_addrlen;
@@ -42,8 +43,9 @@ socket_for(const struct addrinfo *ai, const struct source *src, int nonblock)
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
+	proto = sockopt_protocol(src ? src->opts : NULL, ai->ai_socktype);
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-	    (nonblock ? SOCK_NONBLOCK : 0), ai->ai_protocol);
+	    (nonblock ? SOCK_NONBLOCK : 0), proto ? proto : ai->ai_protocol);
 	if (fd < 0 || src == NULL || (src->addr == NULL && src->port == 0))
 		return fd;
 	if (ai->ai_family == AF_INET6)
@@ -63,15 +65,20 @@ socket_for(const struct addrinfo *ai, const struct source *src, int nonblock)
 	return fd;
 }
 
-/* socket, options, bind and listen for one address; -1 with errno set. */
+/*
+ * socket, options, bind and listen for one address; -1 with errno set.
+ * The user's options (so) die if refused: every address would refuse them.
+ */
 static int
 bind_one(const struct sockaddr *sa, socklen_t len, int socktype,
-    int backlog, int v6only)
+    int backlog, int v6only, const struct sockopts *so)
 {
 	int fd, one = 1, saved;
 
-	if ((fd = socket(sa->sa_family, socktype | SOCK_CLOEXEC, 0)) < 0)
+	if ((fd = socket(sa->sa_family, socktype | SOCK_CLOEXEC,
+	    sockopt_protocol(so, socktype))) < 0)
 		return -1;
+	xsockopt_apply(so, fd, SOCKOPT_LISTEN);
 	if (socktype == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (sa->sa_family == AF_INET6)
@@ -111,6 +118,13 @@ int
 xlisten_on(const char *host, int port, int family, int socktype,
     int backlog)
 {
+	return xlisten_opts(host, port, family, socktype, backlog, NULL);
+}
+
+int
+xlisten_opts(const char *host, int port, int family, int socktype,
+    int backlog, const struct sockopts *so)
+{
 	struct sockaddr_storage ss;
 	struct addrinfo *res, *ai;
 	char where[ADDRPORT_LEN];
@@ -122,11 +136,11 @@ xlisten_on(const char *host, int port, int family, int socktype,
 		len = wildcard(family == AF_INET ? AF_INET : AF_INET6, port,
 		    &ss);
 		fd = bind_one((struct sockaddr *)&ss, len, socktype, backlog,
-		    family == AF_INET6);
+		    family == AF_INET6, so);
 		if (fd < 0 && family == AF_UNSPEC && errno == EAFNOSUPPORT) {
 			len = wildcard(AF_INET, port, &ss);
 			fd = bind_one((struct sockaddr *)&ss, len, socktype,
-			    backlog, 0);
+			    backlog, 0, so);
 		}
 		if (fd < 0)
 			die_errno(EXIT_FAIL, "bind %s",
@@ -140,7 +154,7 @@ xlisten_on(const char *host, int port, int family, int socktype,
 	fd = -1;
 	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
 		fd = bind_one(ai->ai_addr, ai->ai_addrlen, socktype, backlog,
-		    1);
+		    1, so);
 		if (fd < 0 && ai->ai_next == NULL)
 			die_errno(EXIT_FAIL, "bind %s", fmt_addrport(
 			    ai->ai_addr, where, sizeof(where)));

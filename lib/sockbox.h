@@ -146,10 +146,13 @@ const char *gai_msg(int err);
 
 /* ---- lib/sock.c: sockets: resolving, listening, local source binding ---- */
 
+struct sockopts;		/* lib/sockopt.h */
+
 /* A local address for an outgoing socket (-s ADDR, -p PORT). */
 struct source {
 	const char *addr;	/* numeric address, or NULL for any */
 	int port;		/* 0: any */
+	const struct sockopts *opts;	/* --sockopt, --mptcp; or NULL */
 };
 
 /*
@@ -164,7 +167,8 @@ int resolve_host(const char *host, int port, int family, int socktype,
  * nonblock), bound to src if src names an address or port. -1 with errno
  * set: EAFNOSUPPORT when src's address is of another family. A failed
  * bind is the source's fault, not ai's: it dies "bind ADDR:PORT: reason"
- * (exit 1), for clients only.
+ * (exit 1), for clients only. src->opts decides the protocol (--mptcp);
+ * setting its options is the caller's (hconn does, sockopt_apply).
  */
 int socket_for(const struct addrinfo *ai, const struct source *src,
     int nonblock);
@@ -176,6 +180,13 @@ int socket_for(const struct addrinfo *ai, const struct source *src,
  */
 int xlisten_on(const char *host, int port, int family, int socktype,
     int backlog);
+/*
+ * xlisten_on with the options of so (NULL: none) set before bind: an
+ * IPPROTO_MPTCP socket with so->mptcp; a refused option dies "sockopt
+ * NAME: reason" (exit 1).
+ */
+int xlisten_opts(const char *host, int port, int family, int socktype,
+    int backlog, const struct sockopts *so);
 /* "prog: listening on ADDR:PORT" on stderr, for fd's local address. */
 void announce_listen(int fd);
 /* Local (getsockname) or peer (getpeername) address of fd into ss. */
@@ -200,11 +211,14 @@ struct hconn {
 	int fd;				/* the connected socket, or -1 */
 	int port;			/* >= 0: connect to this port instead
 					   of res's (set after hconn_start) */
+	const char *opt_failed;		/* after -1: the option of
+					   src->opts the kernel refused */
 };
 
 /*
  * Set h up to connect to one of res's addresses (res must outlive h),
- * bound to src if given; timeout_ms > 0 bounds the whole. Nothing starts
+ * bound to src if given, src->opts set on every attempt before it
+ * connects (never dying); timeout_ms > 0 bounds the whole. Nothing starts
  * before hconn_step. 0, or -1 (out of memory).
  */
 int hconn_start(struct hconn *h, struct addrinfo *res,
@@ -213,7 +227,9 @@ int hconn_start(struct hconn *h, struct addrinfo *res,
  * Move h on without waiting: look at the attempts, start the next one when
  * it is due. 1: connected, h->fd is the socket (non-blocking, the caller's
  * to close); 0: wait on h->p[0..nfd) until hconn_wake(), then step again;
- * -1: failed, errno the most telling failure (ETIMEDOUT when time ran out).
+ * -1: failed, errno the most telling failure (ETIMEDOUT when time ran out),
+ * or h->opt_failed names the option of src->opts the kernel refused
+ * (errno its reason): no other address would fare better.
  */
 int hconn_step(struct hconn *h);
 /* When h must be stepped again even if no attempt moved (ms), or -1. */
@@ -222,7 +238,8 @@ long long hconn_wake(const struct hconn *h);
 void hconn_free(struct hconn *h);
 /*
  * hconn's connect, blocking: a connected blocking socket, or -1 with errno
- * set.
+ * set. For clients: an option of src->opts the kernel refuses dies
+ * "sockopt NAME: reason" (exit 1).
  */
 int connect_any(struct addrinfo *res, const struct source *src,
     long long timeout_ms);

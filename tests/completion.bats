@@ -144,3 +144,20 @@ comp() {
 	echo "$output" | grep -qx -- -1
 	echo "$output" | grep -qx -- --ready-fd
 }
+
+@test "--sockopt NAME: the option names that fit the applet's sockets" {
+	run -0 comp "$SOCKBOX" tcpserve --sockopt r
+	[ "$output" = "$(printf '%s\n' rcvbuf= reuseport)" ]
+	run -0 comp "$SOCKBOX" tcpconnect --sockopt no
+	[ "$output" = nodelay ]
+	run -0 comp "$SOCKBOX" tcpconnect --sockopt r
+	[ "$output" = rcvbuf= ]
+	run -0 comp "$SOCKBOX" udpsend --sockopt ''
+	[ "$output" = "$(printf '%s\n' bindtodevice= mark= rcvbuf= sndbuf= tos= \
+	    ttl= | sort)" ]
+	run -0 comp "$SOCKBOX" udpserve --sockopt r
+	[ "$output" = "$(printf '%s\n' rcvbuf= reuseport)" ]
+	# After the name, the operands again.
+	run -0 comp "$SOCKBOX" udpserve --sockopt reuseport zzsbh
+	[ "$output" = zzsbhost ]
+}

@@ -37,6 +37,15 @@ stop_server() {
 	SERVER_PID=
 }
 
+# kill_pids PID...: kill each background process by PID and reap it.
+kill_pids() {
+	local p
+	for p in "$@"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
 # wait_for CMD...: run CMD until it succeeds, at most 10 s.
 wait_for() {
 	local i

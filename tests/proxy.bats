@@ -17,11 +17,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	kill_pids "${PIDS[@]}"
 }
 
 # announced CMD...: start_server for CMD, any number of them at once
