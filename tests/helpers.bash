@@ -116,7 +116,7 @@ esac
 export SOCKBOX_LIBC
 
 # is_musl: whether $SOCKBOX uses musl (make check-static), whose resolver
-# and strerror say some things differently (README, "Testing").
+# and strerror say some things differently (README, "Testing and fuzzing").
 is_musl() {
 	[ "$SOCKBOX_LIBC" = musl ]
 }
