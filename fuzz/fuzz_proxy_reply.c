@@ -1,7 +1,8 @@
 /*
  * fuzz_proxy_reply: the SOCKS4, SOCKS5 and HTTP CONNECT reply decoders
  * (lib/proxy_reply.c), fed as proxy_handshake feeds them: the first byte
- * picks the decoder, the second how the reply arrives in pieces. A decoder
+ * picks the decoder, the second how the reply arrives in pieces (HTTP:
+ * http_header_take, the header taken piece by piece). A decoder
  * must ask for more than it has and at most what the handshake's buffer
  * holds, and never read past what it was given (ASan sees that: every
  * piece is a heap copy of its own length).
@@ -63,8 +64,35 @@ socks(int kind, unsigned step, const uint8_t *in, size_t size)
 	}
 }
 
+/*
+ * http_read's loop: pieces of at most step bytes (0: all at once) are
+ * taken up to the header's blank line; it must stop where
+ * http_header_end finds it in the whole.
+ */
 static void
-http(const uint8_t *in, size_t size)
+http_pieces(unsigned step, const uint8_t *in, size_t size, size_t end)
+{
+	size_t len = 0, n, take;
+	char *b;
+	int done = 0;
+
+	while (len < size && !done) {
+		n = step && size - len > step ? step : size - len;
+		if ((b = malloc(len + n)) == NULL)
+			abort();
+		memcpy(b, in, len + n);
+		take = http_header_take(b, len, n, &done);
+		free(b);
+		FUZZ_CHECK(take >= 1 && take <= n);
+		FUZZ_CHECK(done || take == n);
+		len += take;
+	}
+	FUZZ_CHECK(done == (end != 0));
+	FUZZ_CHECK(!done || len == end);
+}
+
+static void
+http(unsigned step, const uint8_t *in, size_t size)
 {
 	char *b, err[256];
 	size_t end;
@@ -81,6 +109,7 @@ http(const uint8_t *in, size_t size)
 		FUZZ_CHECK(b[end - 1] == '\n');
 		FUZZ_CHECK(http_header_end(b, end) == end);
 	}
+	http_pieces(step, in, size, end);
 	rc = http_reply(b, end ? end : size, err, sizeof(err));
 	FUZZ_CHECK(rc == 0 || rc == PROXY_REFUSED || rc == PROXY_FAILED);
 	if (rc < 0) {
@@ -101,7 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	kind = data[0] % 6;
 	if (kind == 5)
-		http(data + 2, size - 2);
+		http(data[1] % 8, data + 2, size - 2);
 	else
 		socks(kind, data[1] % 8, data + 2, size - 2);
 	return 0;
