@@ -1,8 +1,8 @@
 /*
  * parse.c: strict parsers for numbers, durations and ports. Bad input
- * never gets past them: each scan_ function returns -1 and names what it
- * rejected, and its wrapper dies with that (exit 2). Also the clock that
- * durations are measured against.
+ * never gets past them: each scan_ function (and port_number) returns -1
+ * and names what it rejected, and its wrapper dies with that (exit 2).
+ * Also the clock that durations are measured against.
  */
 #include <ctype.h>
 #include <netdb.h>
@@ -137,35 +137,29 @@ parse_duration(const char *s)
 }
 
 int
-scan_port(const char *s, const char *proto, int *port, char *err,
-    size_t errlen)
+port_number(const char *s, const char *proto)
 {
 	unsigned long long v;
 	struct servent *se;
 
 	/* All digits is a number, strictly; anything else may be a name. */
 	if (s[strspn(s, "0123456789")] == '\0') {
-		if (scan_uint(s, strlen(s), 65535, &v) == 0) {
-			*port = (int)v;
-			return 0;
-		}
+		if (scan_uint(s, strlen(s), 65535, &v) == 0)
+			return (int)v;
 	} else if ((se = getservbyname(s, proto)) != NULL) {
 		/* RFC 6335 names may start with a digit: "9pfs". */
-		*port = ntohs((uint16_t)se->s_port);
-		return 0;
+		return ntohs((uint16_t)se->s_port);
 	}
-	snprintf(err, errlen, "invalid port '%s'", s);
 	return -1;
 }
 
 int
 parse_port(const char *s, const char *proto)
 {
-	char err[1024];
 	int port;
 
-	if (scan_port(s, proto, &port, err, sizeof(err)) < 0)
-		die_usage("%s", err);
+	if ((port = port_number(s, proto)) < 0)
+		die_usage("invalid port '%s'", s);
 	return port;
 }
 

@@ -98,12 +98,12 @@ int scan_duration(const char *s, long long *out, char *err, size_t errlen);
 long long parse_duration(const char *s);
 /*
  * A port: all digits and 0-65535, or else a service name known for proto
- * ("tcp", "udp" or NULL for any; "9pfs" is a name), into *port.
+ * ("tcp", "udp" or NULL for any; "9pfs" is a name). Anything else dies
+ * "invalid port 'S'" (exit 2).
  */
-int scan_port(const char *s, const char *proto, int *port, char *err,
-    size_t errlen);
-/* scan_port, or die "invalid port 'S'" (exit 2). */
 int parse_port(const char *s, const char *proto);
+/* parse_port's rules without dying: the port, or -1. */
+int port_number(const char *s, const char *proto);
 /* Milliseconds of the monotonic clock, what durations are counted in. */
 long long now_ms(void);
 /* Microseconds of the same clock, for timings that are printed. */
