@@ -40,7 +40,8 @@ OBJS = $(SRCS:%.c=obj/$(VARIANT)/%.o)
 BATS ?= bats
 BATS_JOBS ?=
 
-.PHONY: all check static bench soak install uninstall clean
+.PHONY: all check check-static static fuzz fuzz-build fuzz-replay bench \
+	soak install uninstall clean
 
 all: $(BIN)
 
@@ -63,6 +64,44 @@ static:
 	$(MAKE) VARIANT=static BIN=sockbox-static CC=$(MUSL_CC) \
 		CFLAGS="-Os -ffunction-sections -fdata-sections" \
 		LDFLAGS="-static -Wl,--gc-sections $(LDFLAGS)" sockbox-static
+
+# make check-static: the whole suite against the static musl binary.
+check-static: static
+	SOCKBOX=$(abspath sockbox-static) $(BATS) $(BATS_JOBS) $(TESTS)
+
+# Fuzzing with libFuzzer (Debian's clang): fuzz/fuzz_NAME.c is a target,
+# fuzz/corpus/NAME/ its seeds, fuzz/regress/NAME/ inputs that once failed.
+# The lib objects go into an archive, so a target links only what it uses.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -MMD -MP -pthread \
+	-g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_NAMES:%=obj/fuzz/fuzz_%)
+FUZZ_LIBOBJS := $(patsubst %.c,obj/fuzz/%.o,$(wildcard lib/*.c))
+
+obj/fuzz/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+obj/fuzz/libsockbox.a: $(FUZZ_LIBOBJS)
+	rm -f $@
+	ar rcs $@ $(FUZZ_LIBOBJS)
+
+obj/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h obj/fuzz/libsockbox.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		obj/fuzz/libsockbox.a
+
+fuzz-build: $(FUZZ_BINS)
+
+# make fuzz [FUZZ_SECONDS=N] [FUZZ_NAMES="port json"]: N seconds each.
+fuzz: $(FUZZ_BINS)
+	fuzz/run fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# make fuzz-replay: every seed and regression input once, no fuzzing.
+fuzz-replay: $(FUZZ_BINS)
+	fuzz/run replay 0 $(FUZZ_NAMES)
 
 # make bench [WORKLOAD=NAME]: the benchmark suite (tests/bench/run); the
 # static musl binary is built first when musl-gcc is there, and measured too.
@@ -100,4 +139,4 @@ uninstall:
 clean:
 	rm -rf obj sockbox sockbox-static
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(FUZZ_LIBOBJS:.o=.d) $(FUZZ_BINS:=.d)

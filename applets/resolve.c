@@ -4,13 +4,13 @@
  * Many names are looked up at once by a bounded pool of threads, and
  * printed in the order they were given.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "../lib/namelist.h"
 #include "../lib/sockbox.h"
 
 const char resolve_usage[] =
@@ -365,50 +365,36 @@ submit(char *name, const char *bad)
 	return rc;
 }
 
-/* Every name in a file: one per line, trimmed, blanks and #s skipped. */
+/* Every name in a file (lib/namelist.c): one per line. */
 static int
 submit_file(const char *path)
 {
-	FILE *in = stdin;
+	struct namelist nl = { .in = stdin };
 	const char *bad;
-	char err[1024];
 	struct stat st;
-	char *line = NULL, *s, *e;
-	size_t cap = 0;
-	ssize_t len;
-	int rc = 0, pipe;
+	char *name;
+	int rc = 0, pipe, got;
 
-	if (strcmp(path, "-") != 0 && (in = fopen(path, "r")) == NULL)
+	if (strcmp(path, "-") != 0 && (nl.in = fopen(path, "r")) == NULL)
 		die_errno(EXIT_FAIL, "%s", path);
 	/* Names typed or piped in get their answers before we block. */
-	pipe = fstat(fileno(in), &st) < 0 || !S_ISREG(st.st_mode);
+	pipe = fstat(fileno(nl.in), &st) < 0 || !S_ISREG(st.st_mode);
 	for (;;) {
 		if (pipe)
 			xflush_stdout();
-		if ((len = getline(&line, &cap, in)) < 0)
+		if ((got = namelist_next(&nl, &name, &bad)) <= 0)
 			break;
-		/* A NUL would cut the name short: say so rather than guess. */
-		bad = memchr(line, '\0', len) ? "name contains a NUL byte" :
-		    NULL;
-		for (s = line; isspace((unsigned char)*s); s++)
-			continue;
-		for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]);)
-			*--e = '\0';
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (bad == NULL && check_host(s, err, sizeof(err)) < 0)
-			bad = "invalid address";
-		if ((s = strdup(s)) == NULL)
+		if ((name = strdup(name)) == NULL)
 			die_errno(EXIT_FAIL, "%s", path);
-		rc |= submit(s, bad);
+		rc |= submit(name, bad);
 	}
-	if (ferror(in)) {
+	if (got < 0) {
 		warn_errno("%s", path);
 		rc = -1;
 	}
-	free(line);
-	if (in != stdin)
-		fclose(in);
+	namelist_free(&nl);
+	if (nl.in != stdin)
+		fclose(nl.in);
 	return rc;
 }
 

@@ -92,8 +92,14 @@ fmt_addr(const struct sockaddr *sa, char *buf, size_t len)
 	} else if (sa->sa_family == AF_INET6) {
 		inet_ntop(AF_INET6, &sin6->sin6_addr, buf, len);
 		if (sin6->sin6_scope_id) {
+			/*
+			 * A name only where the resolvers take one back (as
+			 * getnameinfo does): "fe80::1%lo" but "fe40::1%1".
+			 */
 			scope[0] = '%';
-			if (!if_indextoname(sin6->sin6_scope_id, scope + 1))
+			if (!(IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) ||
+			    IN6_IS_ADDR_MC_LINKLOCAL(&sin6->sin6_addr)) ||
+			    !if_indextoname(sin6->sin6_scope_id, scope + 1))
 				snprintf(scope + 1, sizeof(scope) - 1, "%u",
 				    (unsigned)sin6->sin6_scope_id);
 			strncat(buf, scope, len - strlen(buf) - 1);

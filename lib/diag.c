@@ -30,6 +30,10 @@ vsay(const char *fmt, va_list ap, int err)
 		if (n > (int)sizeof(buf) - 2)
 			n = sizeof(buf) - 2;
 	}
+	/* One line, whatever an operand or a peer put in it. */
+	for (m = 0; m < n; m++)
+		if ((unsigned char)buf[m] < ' ' || buf[m] == 0x7f)
+			buf[m] = '?';
 	buf[n++] = '\n';
 	(void)!write(STDERR_FILENO, buf, n);
 }

@@ -101,7 +101,8 @@ parse_inet(const char *s, const char *proto, struct endpoint *ep,
 	hostbuf[n] = '\0';
 	/* A bracketed host is an IPv6 address; check_host sees inside. */
 	if (check_host(hostbuf, err, sizeof(err)) < 0 ||
-	    (*s == '[' && strchr(hostbuf, ':') == NULL)) {
+	    (*s == '[' ? strchr(hostbuf, ':') == NULL :
+	    strpbrk(hostbuf, "[]") != NULL)) {
 		*why = "invalid address";
 		return -1;
 	}

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include "sockbox.h"
 
@@ -54,6 +55,7 @@ host_by_addr(const struct sockaddr *sa, struct hostrec *hr)
 	const void *addr;
 	struct hostent *res;
 	socklen_t alen;
+	char num[INET6_ADDRSTRLEN];
 	int err, herr;
 
 	if (sa->sa_family == AF_INET6) {
@@ -77,6 +79,13 @@ host_by_addr(const struct sockaddr *sa, struct hostrec *hr)
 	}
 	if (res == NULL)
 		return herr ? herr : NO_RECOVERY;
+	/*
+	 * musl answers an address without a name with the address itself
+	 * (getnameinfo without NI_NAMEREQD): that is no name, as with glibc.
+	 */
+	if (inet_ntop(sa->sa_family, addr, num, sizeof(num)) != NULL &&
+	    strcmp(res->h_name, num) == 0)
+		return HOST_NOT_FOUND;
 	return 0;
 }
 

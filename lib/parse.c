@@ -1,28 +1,46 @@
 /*
  * parse.c: strict parsers for numbers, durations and ports. Bad input
- * never gets past them: each dies with exit 2 and names what it rejected.
+ * never gets past them: each scan_ function (and port_number) returns -1
+ * and names what it rejected, and its wrapper dies with that (exit 2).
  * Also the clock that durations are measured against.
  */
 #include <ctype.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "sockbox.h"
 
-/* Decimal digits only, no sign, no overflow past max; -1 if not. */
+/* s[0..n): decimal digits only, no sign, no overflow past max; -1 if not. */
 static int
-scan_uint(const char *s, unsigned long long max, unsigned long long *out)
+scan_uint(const char *s, size_t n, unsigned long long max,
+    unsigned long long *out)
 {
 	unsigned long long v = 0;
+	size_t i;
 
-	if (*s == '\0')
+	if (n == 0)
 		return -1;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s))
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
 			return -1;
-		if (v > (max - (unsigned)(*s - '0')) / 10)
+		if (v > (max - (unsigned)(s[i] - '0')) / 10)
 			return -1;
-		v = v * 10 + (unsigned)(*s - '0');
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+scan_number(const char *s, unsigned long long min, unsigned long long max,
+    const char *what, unsigned long long *out, char *err, size_t errlen)
+{
+	unsigned long long v;
+
+	if (scan_uint(s, strlen(s), max, &v) < 0 || v < min) {
+		snprintf(err, errlen, "invalid %s '%s'", what, s);
+		return -1;
 	}
 	*out = v;
 	return 0;
@@ -33,9 +51,10 @@ parse_uint(const char *s, unsigned long long min, unsigned long long max,
     const char *what)
 {
 	unsigned long long v;
+	char err[1024];		/* all that one diagnostic holds */
 
-	if (scan_uint(s, max, &v) < 0 || v < min)
-		die_usage("invalid %s '%s'", what, s);
+	if (scan_number(s, min, max, what, &v, err, sizeof(err)) < 0)
+		die_usage("%s", err);
 	return v;
 }
 
@@ -44,7 +63,6 @@ parse_size(const char *s, unsigned long long min, unsigned long long max,
     unsigned long long *out)
 {
 	static const char units[] = "kKmMgG";
-	char digits[24];
 	const char *u;
 	size_t n = strlen(s);
 	unsigned long long v;
@@ -54,11 +72,8 @@ parse_size(const char *s, unsigned long long min, unsigned long long max,
 		shift = (int)((u - units) / 2 + 1) * 10;
 		n--;
 	}
-	if (n == 0 || n >= sizeof(digits))
-		return -1;
-	memcpy(digits, s, n);
-	digits[n] = '\0';
-	if (scan_uint(digits, max >> shift, &v) < 0)
+	/* Leading zeros are digits like any: no length limit. */
+	if (scan_uint(s, n, max >> shift, &v) < 0)
 		return -1;
 	v <<= shift;
 	if (v < min || v > max)
@@ -78,8 +93,8 @@ xparse_size(const char *s, unsigned long long min, unsigned long long max,
 	return v;
 }
 
-long long
-parse_duration(const char *s)
+int
+scan_duration(const char *s, long long *out, char *err, size_t errlen)
 {
 	/* At most a million seconds (11 days), millisecond resolution. */
 	unsigned long long secs = 0, ms = 0;
@@ -103,9 +118,22 @@ parse_duration(const char *s)
 		goto bad;
 	for (; frac_digits < 3; frac_digits++)
 		ms *= 10;
-	return (long long)(secs * 1000 + ms + round_up);
+	*out = (long long)(secs * 1000 + ms + round_up);
+	return 0;
 bad:
-	die_usage("invalid duration '%s'", s);
+	snprintf(err, errlen, "invalid duration '%s'", s);
+	return -1;
+}
+
+long long
+parse_duration(const char *s)
+{
+	long long ms;
+	char err[1024];
+
+	if (scan_duration(s, &ms, err, sizeof(err)) < 0)
+		die_usage("%s", err);
+	return ms;
 }
 
 int
@@ -116,7 +144,7 @@ port_number(const char *s, const char *proto)
 
 	/* All digits is a number, strictly; anything else may be a name. */
 	if (s[strspn(s, "0123456789")] == '\0') {
-		if (scan_uint(s, 65535, &v) == 0)
+		if (scan_uint(s, strlen(s), 65535, &v) == 0)
 			return (int)v;
 	} else if ((se = getservbyname(s, proto)) != NULL) {
 		/* RFC 6335 names may start with a digit: "9pfs". */

@@ -101,6 +101,12 @@ int socks5_reply(const unsigned char *b, size_t len, char *err,
 /* The length of an HTTP header up to its blank line, or 0 if not there. */
 size_t http_header_end(const char *b, size_t len);
 /*
+ * Of n bytes that arrived after the len already taken (b[len..len+n)),
+ * how many are still header: all n with *done 0, or those up to its blank
+ * line with *done 1. The blank line may have begun in b[0..len).
+ */
+size_t http_header_take(const char *b, size_t len, size_t n, int *done);
+/*
  * A whole HTTP CONNECT reply header: 0 for a 2xx status, else the status
  * line in err and PROXY_REFUSED (PROXY_FAILED for 401, 407, not HTTP).
  */

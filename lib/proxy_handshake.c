@@ -281,9 +281,9 @@ static int
 http_read(int fd, long long dl, char *err, size_t errlen)
 {
 	char b[PROXY_HEADER_MAX];
-	size_t len = 0, from, end, take;
+	size_t len = 0, take;
 	ssize_t n;
-	int r;
+	int r, end;
 
 	while (len < sizeof(b)) {
 		n = recv_by(fd, b + len, sizeof(b) - len, MSG_PEEK, dl, len ?
@@ -301,10 +301,7 @@ http_read(int fd, long long dl, char *err, size_t errlen)
 			    "instead of the HTTP reply");
 			return PROXY_FAILED;
 		}
-		/* The blank line may have begun in what was taken before. */
-		from = len > 2 ? len - 2 : 0;
-		end = http_header_end(b + from, len + (size_t)n - from);
-		take = end ? from + end - len : (size_t)n;
+		take = http_header_take(b, len, (size_t)n, &end);
 		while (take > 0) {
 			if ((n = recv(fd, b + len, take, MSG_DONTWAIT)) <= 0) {
 				snprintf(err, errlen, "recv: %s", n < 0 ?

@@ -138,6 +138,17 @@ http_header_end(const char *b, size_t len)
 	return 0;
 }
 
+size_t
+http_header_take(const char *b, size_t len, size_t n, int *done)
+{
+	/* The blank line may have begun in what was taken before. */
+	size_t from = len > 2 ? len - 2 : 0;
+	size_t end = http_header_end(b + from, len + n - from);
+
+	*done = end != 0;
+	return end ? from + end - len : n;
+}
+
 /* b's first line, without its CR LF, printable, at most 200 bytes, in out. */
 static void
 first_line(const char *b, size_t len, char *out, size_t outlen)

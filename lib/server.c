@@ -108,8 +108,8 @@ lookup_id(const char *s, int group)
 	return (pw = getpwnam(s)) ? (long)pw->pw_uid : -1;
 }
 
-void
-parse_privs(const char *spec, struct privs *p)
+int
+scan_privs(const char *spec, struct privs *p, char *err, size_t errlen)
 {
 	char user[256];
 	const char *colon = strchr(spec, ':');
@@ -117,24 +117,42 @@ parse_privs(const char *spec, struct privs *p)
 	struct passwd *pw;
 	long id;
 
-	if (n == 0 || n >= sizeof(user))
-		die_usage("invalid user '%s'", spec);
+	if (n == 0 || n >= sizeof(user)) {
+		snprintf(err, errlen, "invalid user '%s'", spec);
+		return -1;
+	}
 	memcpy(user, spec, n);
 	user[n] = '\0';
-	if ((id = lookup_id(user, 0)) < 0)
-		die_usage("unknown user '%s'", user);
+	if ((id = lookup_id(user, 0)) < 0) {
+		snprintf(err, errlen, "unknown user '%s'", user);
+		return -1;
+	}
 	p->user = spec;
 	p->uid = (uid_t)id;
 	pw = getpwuid(p->uid);
 	if (colon) {
-		if ((id = lookup_id(colon + 1, 1)) < 0)
-			die_usage("unknown group '%s'", colon + 1);
+		if ((id = lookup_id(colon + 1, 1)) < 0) {
+			snprintf(err, errlen, "unknown group '%s'", colon + 1);
+			return -1;
+		}
 		p->gid = (gid_t)id;
 	} else if (pw) {
 		p->gid = pw->pw_gid;
 	} else {
-		die_usage("user '%s' has no group: use USER:GROUP", user);
+		snprintf(err, errlen, "user '%s' has no group: use USER:GROUP",
+		    user);
+		return -1;
 	}
+	return 0;
+}
+
+void
+parse_privs(const char *spec, struct privs *p)
+{
+	char err[1024];
+
+	if (scan_privs(spec, p, err, sizeof(err)) < 0)
+		die_usage("%s", err);
 }
 
 void

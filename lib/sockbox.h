@@ -70,7 +70,14 @@ void xset_family(int *family, int ch);
 
 /* ---- lib/parse.c: strict parsers for operands and option arguments ---- */
 
-/* A decimal number in [min, max], or die "invalid WHAT 'S'" (exit 2). */
+/*
+ * The scan_ functions parse s into *out: 0, or -1 with "invalid WHAT 'S'"
+ * in err. The parse_ ones of the same thing die with that (exit 2).
+ */
+/* A decimal number in [min, max] (digits only). */
+int scan_number(const char *s, unsigned long long min, unsigned long long max,
+    const char *what, unsigned long long *out, char *err, size_t errlen);
+/* scan_number, or die "invalid WHAT 'S'" (exit 2). */
 unsigned long long parse_uint(const char *s, unsigned long long min,
     unsigned long long max, const char *what);
 /*
@@ -82,7 +89,12 @@ int parse_size(const char *s, unsigned long long min, unsigned long long max,
 /* parse_size, or die "invalid WHAT 'S'" (exit 2). */
 unsigned long long xparse_size(const char *s, unsigned long long min,
     unsigned long long max, const char *what);
-/* Seconds with optional decimals ("0.25", "3"), as milliseconds, or exit 2. */
+/*
+ * Seconds with optional decimals ("0.25", "3", at most 1000000), as
+ * milliseconds (rounded up, never down), into *out.
+ */
+int scan_duration(const char *s, long long *out, char *err, size_t errlen);
+/* scan_duration, or exit 2. */
 long long parse_duration(const char *s);
 /*
  * A port: all digits and 0-65535, or else a service name known for proto
@@ -306,7 +318,12 @@ void server_setup(void);
  * server's own descriptors.
  */
 unsigned fd_conn_cap(unsigned fds_per_conn);
-/* Parse "USER[:GROUP]" (names or numbers) into p, or exit 2. */
+/*
+ * Parse "USER[:GROUP]" (names or numbers; the group defaults to the
+ * user's) into p: 0, or -1 with the reason in err. p->user points to spec.
+ */
+int scan_privs(const char *spec, struct privs *p, char *err, size_t errlen);
+/* scan_privs, or exit 2 with the reason. */
 void parse_privs(const char *spec, struct privs *p);
 /* Switch to p's user, group and supplementary groups, or die (exit 1). */
 void xdrop_privs(const struct privs *p);

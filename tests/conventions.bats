@@ -286,3 +286,21 @@ malformed_then_known() {
 	[[ "${lines[6]}" =~ ^"1 '' udpsend: bind 192.0.2.1:0: "$noaddr$ ]]
 	[ "${#lines[@]}" -eq 8 ]
 }
+
+@test "a diagnostic is one line even when what it quotes has control bytes" {
+	run -2 --separate-stderr sb tcpconnect -w $'1\n2' 127.0.0.1 1
+	[ -z "$output" ]
+	[ "$stderr" = "tcpconnect: invalid duration '1?2'" ]
+	run -2 --separate-stderr sb udpsend 127.0.0.1 $'9\r\033[2K' x
+	[ "$stderr" = "udpsend: invalid port '9??[2K'" ]
+	run -1 --separate-stderr sb getserv $'a\tb'
+	[ "$stderr" = "getserv: a?b: unknown service" ]
+}
+
+@test "leading zeros are digits like any: a long size is still a size" {
+	# 26 characters: more than the old parser's buffer held.
+	start_server tcpserve --max-pending 0000000000000000000000001M --echo \
+		127.0.0.1 0
+	run -0 sb tcpconnect 127.0.0.1 "$PORT" <<<"zeros"
+	[ "$output" = zeros ]
+}

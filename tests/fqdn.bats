@@ -28,6 +28,18 @@ setup() {
 agree() {
 	local want got
 	want=$(python3 -c 'import socket, sys; print(socket.getfqdn(sys.argv[1]))' "$1")
+	# musl's reverse lookups have no aliases: getfqdn ends at the name.
+	if [ "$SOCKBOX_LIBC" = musl ]; then
+		want=$(python3 -c 'import socket, sys
+n = sys.argv[1].strip()
+if n in ("", "0.0.0.0", "::"):
+    n = socket.gethostname()
+try:
+    h = socket.gethostbyaddr(n)[0]
+except OSError:
+    h = n
+print(h)' "$1")
+	fi
 	got=$("$SOCKBOX" fqdn "$1")
 	[ "$want" = "$got" ] && return 0
 	printf 'fqdn %q\n want: %s\n  got: %s\n' "$1" "$want" "$got" >&2
@@ -58,19 +70,26 @@ in_files() {
 }
 
 agree_in_ns() {
-	local n
+	local n nodots=first.dotted plain=named.test
+	# musl: no aliases, so not the alias with a dot; and "plain" is not
+	# found, as dnsmasq says NXDOMAIN to its AAAA query (glibc keeps the
+	# A answer), so Python (glibc's) cannot be asked for it.
+	if [ "$SOCKBOX_LIBC" = musl ]; then
+		nodots=nodots plain=plain
+	fi
 	for n in '' "$HOST" 0.0.0.0 :: localhost 127.0.0.1 ::1 nodots \
 	    first.dotted 127.0.1.2 lonely multi.test alias.test 2001:db8::10 \
-	    192.0.2.20 192.0.2.21 plain x.invalid 192.0.2.1 "  $HOST	" \
+	    192.0.2.20 192.0.2.21 x.invalid 192.0.2.1 "  $HOST	" \
 	    '[::1]' nosuch; do
 		agree "$n" || return 1
 	done
+	[ "$plain" = plain ] || agree plain || return 1
 	# Python took the right branches: these are the expected answers.
 	[ "$("$SOCKBOX" fqdn)" = "$HOST.example.test" ] &&
-	[ "$("$SOCKBOX" fqdn nodots)" = first.dotted ] &&
+	[ "$("$SOCKBOX" fqdn nodots)" = "$nodots" ] &&
 	[ "$("$SOCKBOX" fqdn lonely)" = lonely ] &&
 	[ "$("$SOCKBOX" fqdn 192.0.2.20)" = short ] &&
-	[ "$("$SOCKBOX" fqdn plain)" = named.test ] &&
+	[ "$("$SOCKBOX" fqdn plain)" = "$plain" ] &&
 	[ "$("$SOCKBOX" fqdn x.invalid)" = x.invalid ] &&
 	[ "$("$SOCKBOX" fqdn ' x.invalid ')" = x.invalid ]
 }
@@ -90,8 +109,14 @@ agree_in_ns() {
 	local rec=$BATS_TEST_TMPDIR/records
 	run -0 in_dns_ns "$rec" sb fqdn -s
 	[ "$output" = "$HOST.example.test" ]
-	run -0 in_dns_ns "$rec" sb fqdn -s nodots
-	[ "$output" = first.dotted ]
+	if is_musl; then
+		# musl's reverse lookups have no aliases (first.dotted).
+		run -1 --separate-stderr in_dns_ns "$rec" sb fqdn -s nodots
+		[ "$stderr" = "fqdn: nodots: not a fully qualified name" ]
+	else
+		run -0 in_dns_ns "$rec" sb fqdn -s nodots
+		[ "$output" = first.dotted ]
+	fi
 	run -1 --separate-stderr in_dns_ns "$rec" sb fqdn -s lonely
 	[ -z "$output" ]
 	[ "$stderr" = "fqdn: lonely: not a fully qualified name" ]

@@ -45,10 +45,14 @@ py() { python3 -c "import socket, sys; $1" "${@:2}"; }
 }
 
 @test "-l prints services(5) lines that agree with getent services" {
+	local aliases=' www'
+	# musl's getservbyname gives no aliases: the name and port alone.
+	is_musl && aliases=
 	run -0 sb getserv -l http
-	[ "$output" = "$(printf 'http\t80/tcp www')" ]
+	[ "$output" = "$(printf 'http\t80/tcp%s' "$aliases")" ]
 	for s in http ssh 53/udp domain/tcp smtp 514 syslog/udp; do
 		want=$(getent services "$s" | tr -s ' ' ' ')
+		is_musl && want=$(cut -d' ' -f1-2 <<<"$want")
 		run -0 sb getserv -l "$s"
 		[ "$(echo "$output" | tr '\t' ' ')" = "$want" ]
 	done

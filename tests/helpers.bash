@@ -117,3 +117,32 @@ usage_flags() {
 	    grep -oE '(^|[][ (,|/])--?[A-Za-z0-9][A-Za-z0-9-]*' |
 	    sed 's/^[^-]*//' | split_flags | sort -u
 }
+
+# The C library $SOCKBOX was built with, as its --version names it.
+case $("$SOCKBOX" --version 2>/dev/null) in
+*'(musl)'*) SOCKBOX_LIBC=musl ;;
+*) SOCKBOX_LIBC=glibc ;;
+esac
+export SOCKBOX_LIBC
+
+# is_musl: whether $SOCKBOX uses musl (make check-static), whose resolver
+# and strerror say some things differently (README, "Testing and fuzzing").
+is_musl() {
+	[ "$SOCKBOX_LIBC" = musl ]
+}
+
+# libc_msg WHAT: the words of $SOCKBOX's C library for noname
+# (EAI_NONAME), nodata (EAI_NODATA: musl has none, and says NONAME's),
+# family (EAI_FAMILY: musl's resolver says NONAME's) or netunreach
+# (strerror(ENETUNREACH)).
+libc_msg() {
+	case $SOCKBOX_LIBC:$1 in
+	glibc:noname) echo "Name or service not known" ;;
+	glibc:nodata) echo "No address associated with hostname" ;;
+	glibc:family) echo "Address family for hostname not supported" ;;
+	glibc:netunreach) echo "Network is unreachable" ;;
+	musl:noname | musl:nodata | musl:family) echo "Name does not resolve" ;;
+	musl:netunreach) echo "Network unreachable" ;;
+	*) echo "libc_msg: unknown message $1" >&2; return 1 ;;
+	esac
+}

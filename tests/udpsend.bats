@@ -272,5 +272,5 @@ a.sendto(b"genuine " + data, peer)
 	run -1 --separate-stderr unshare -n bash -c \
 		'ip link set lo up; exec "$SOCKBOX" udpsend 192.0.2.1 9 hi' 3>&-
 	[ -z "$output" ]
-	[ "$stderr" = "udpsend: 192.0.2.1 port 9: connect: Network is unreachable" ]
+	[ "$stderr" = "udpsend: 192.0.2.1 port 9: connect: $(libc_msg netunreach)" ]
 }
