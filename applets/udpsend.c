@@ -6,15 +6,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/uio.h>
-#include "../lib/sockbox.h"
+#include "udpsend.h"
 
 const char udpsend_usage[] =
 "usage: udpsend [-46v0br] [-w SECS] [-s ADDR] [-p PORT] HOST PORT "
@@ -31,12 +26,6 @@ const char udpsend_usage[] =
 "  -s ADDR   source address\n"
 "  -p PORT   source port\n";
 
-#define BATCH	1024		/* datagrams per sendmmsg (UIO_MAXIOV) */
-#define GSO_SEGS 64		/* datagrams per UDP_SEGMENT send (kernel max) */
-#define GSO_LEN	1200		/* fits any path MTU IPv6 allows */
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
 #define INBUF	(512 * 1024)	/* stdin read size; > DGRAM_MAX6 */
 
 /*
@@ -45,227 +34,10 @@ const char udpsend_usage[] =
  */
 static char inbuf[INBUF];
 
-struct sender {
-	int fd, max, reply, verbose, rc;
-	int exact;			/* -0: replies printed as received */
-	/* -b: the socket is not connected; where each datagram goes */
-	struct sockaddr_storage to;
-	socklen_t tolen;
-	long long wait_ms;
-	const char *host, *port;	/* as given, for messages */
-	char peer[ADDRPORT_LEN];
-	unsigned long long sent;
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];	/* one per datagram */
-	int n;				/* datagrams in the batch */
-	int gso;			/* UDP_SEGMENT works here */
-	int per[BATCH];			/* datagrams in each of msgs */
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(uint16_t))];
-	} seg[BATCH];
-};
-
-/* A failure of the exchange with the peer: "HOST port PORT: reason". */
-static void __attribute__((noreturn))
-die_peer(const struct sender *s, int err)
-{
-	errno = err;
-	die_errno(EXIT_FAIL, "%s port %s", s->host, s->port);
-}
-
-static void __attribute__((noreturn))
-die_size(unsigned long long size, int max)
-{
-	die_msg(EXIT_FAIL, "datagram of %llu bytes is larger than the "
-	    "maximum of %d", size, max);
-}
-
-/*
- * An error the network reported for what we sent (ICMP port unreachable
- * and the like), or 0. IP_RECVERR queues them, so one that a sendmmsg
- * consumed without returning it is still found here.
- */
-static int
-net_error(int fd)
-{
-	_Alignas(struct cmsghdr) char cbuf[512];
-	struct msghdr mh = { .msg_control = cbuf,
-	    .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	uint32_t ee_errno;
-	socklen_t len = sizeof(int);
-	int err = 0;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
-		return err;
-	if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-		return 0;
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if ((cm->cmsg_level == IPPROTO_IP &&
-		    cm->cmsg_type == IP_RECVERR) ||
-		    (cm->cmsg_level == IPPROTO_IPV6 &&
-		    cm->cmsg_type == IPV6_RECVERR)) {
-			/* struct sock_extended_err starts with it. */
-			memcpy(&ee_errno, CMSG_DATA(cm), sizeof(ee_errno));
-			return (int)ee_errno;
-		}
-	}
-	return 0;
-}
-
-/*
- * Whether a send may be retried: no buffer space, or EMSGSIZE, which for
- * a datagram within the limit only means the path MTU just shrank (the
- * kernel fragments the retry).
- */
-static int
-transient(int err)
-{
-	return err == ENOBUFS || err == EAGAIN || err == EINTR ||
-	    err == EMSGSIZE;
-}
-
-/* Wait a little before a retry; give up after about ten seconds of them. */
-static void
-back_off(const struct sender *s, int *tries)
-{
-	struct timespec ts = { 0, 1000000 };
-
-	if (++*tries > 10000)
-		die_peer(s, ENOBUFS);
-	nanosleep(&ts, NULL);
-}
-
-/*
- * Messages for the datagrams from iov[from]: with UDP_SEGMENT, a run of
- * equal lengths (the last may be shorter) is one message the kernel cuts
- * into datagrams, each still its own datagram on the wire. Returns how
- * many messages.
- */
-static int
-build_msgs(struct sender *s, int from)
-{
-	struct msghdr *mh;
-	size_t len, total;
-	int i = from, k, m = 0;
-
-	while (i < s->n) {
-		mh = &s->msgs[m].msg_hdr;
-		memset(mh, 0, sizeof(*mh));
-		mh->msg_name = s->tolen ? &s->to : NULL;
-		mh->msg_namelen = s->tolen;
-		mh->msg_iov = &s->iov[i];
-		len = s->iov[i].iov_len;
-		total = len;
-		k = 1;
-		while (s->gso && len > 0 && len <= GSO_LEN && i + k < s->n &&
-		    k < GSO_SEGS && s->iov[i + k].iov_len > 0 &&
-		    s->iov[i + k].iov_len <= len &&
-		    total + s->iov[i + k].iov_len <= (size_t)s->max) {
-			total += s->iov[i + k].iov_len;
-			if (s->iov[i + k++].iov_len < len)
-				break;
-		}
-		mh->msg_iovlen = k;
-		if (k > 1) {
-			s->seg[m].h.cmsg_level = IPPROTO_UDP;
-			s->seg[m].h.cmsg_type = UDP_SEGMENT;
-			s->seg[m].h.cmsg_len = CMSG_LEN(sizeof(uint16_t));
-			*(uint16_t *)CMSG_DATA(&s->seg[m].h) = (uint16_t)len;
-			mh->msg_control = s->seg[m].buf;
-			mh->msg_controllen = sizeof(s->seg[m].buf);
-		}
-		s->per[m++] = k;
-		i += k;
-	}
-	return m;
-}
-
-/* Send the batch, in order, every datagram of it, or die. */
-static void
-flush_batch(struct sender *s)
-{
-	int done = 0, m, j, r, err, tries = 0;
-
-	while (done < s->n) {
-		m = build_msgs(s, done);
-		r = sendmmsg(s->fd, s->msgs, m, 0);
-		if (r < 0) {
-			err = errno;
-			/* No segmentation offload on this path: plain sends. */
-			if (s->gso && s->per[0] > 1 && (err == EIO ||
-			    err == EINVAL || err == ENOPROTOOPT ||
-			    err == EOPNOTSUPP)) {
-				s->gso = 0;
-				continue;
-			}
-			if (!transient(err))
-				die_peer(s, err);
-			back_off(s, &tries);
-			continue;
-		}
-		for (j = 0; j < r; j++)
-			done += s->per[j];
-		tries = 0;
-		/* A short count hides the error that stopped it. */
-		if (r < m && (err = net_error(s->fd)) != 0 && !transient(err))
-			die_peer(s, err);
-	}
-	s->sent += s->n;
-	s->n = 0;
-}
-
-/* A reply to stdout: a newline added unless it ends with one (not -0). */
-static void
-print_reply(const struct sender *s, char *buf, size_t n)
-{
-	struct iovec iov[2] = { { buf, n }, { "\n", 1 } };
-	int cnt = s->exact || (n > 0 && buf[n - 1] == '\n') ? 1 : 2;
-
-	if (write_iov(STDOUT_FILENO, iov, cnt, NULL) < 0)
-		die_errno(EXIT_FAIL, "stdout");
-}
-
-/*
- * Wait for one reply and print it; a missing one is noted. Connected, the
- * kernel drops datagrams from other addresses; with -b any address may
- * answer (never the broadcast address itself), and -v names it.
- */
-static void
-await_reply(struct sender *s)
-{
-	static char buf[65536];
-	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
-	struct sockaddr_storage from;
-	socklen_t fromlen = sizeof(from);
-	char where[ADDRPORT_LEN];
-	ssize_t n;
-	int r;
-
-	while ((r = poll(&pfd, 1, s->wait_ms ? (int)s->wait_ms : -1)) < 0)
-		if (errno != EINTR)
-			die_errno(EXIT_FAIL, "poll");
-	if (r == 0) {
-		warn_msg("no reply from %s", s->peer);
-		s->rc = EXIT_FAIL;
-		return;
-	}
-	if ((n = recvfrom(s->fd, buf, sizeof(buf), 0,
-	    (struct sockaddr *)&from, &fromlen)) < 0)
-		die_peer(s, errno);
-	if (s->verbose && s->tolen)
-		warn_msg("reply from %s", fmt_addrport(
-		    (struct sockaddr *)&from, where, sizeof(where)));
-	print_reply(s, buf, (size_t)n);
-}
-
 /* One datagram: into the batch, or sent at once when replies are awaited. */
 static void
 add_datagram(struct sender *s, const char *p, size_t len)
 {
-	int tries = 0;
-
 	if (len > (size_t)s->max) {
 		flush_batch(s);
 		die_size(len, s->max);
@@ -277,13 +49,7 @@ add_datagram(struct sender *s, const char *p, size_t len)
 			flush_batch(s);
 		return;
 	}
-	while (sendto(s->fd, p, len, 0, s->tolen ? (struct sockaddr *)&s->to :
-	    NULL, s->tolen) < 0) {
-		if (!transient(errno))
-			die_peer(s, errno);
-		back_off(s, &tries);
-	}
-	s->sent++;
+	send_now(s, p, len);
 	await_reply(s);
 }
 
