@@ -12,8 +12,9 @@
 #include "udpsend.h"
 
 const char udpsend_usage[] =
-"usage: udpsend [-46v0br] [-w SECS] [-s ADDR] [-p PORT] HOST PORT "
-"[MESSAGE...]\n"
+"usage: udpsend [-46v0br] [--any] [--no-mcast-loop] [-n COUNT] [-w SECS]\n"
+"               [-s ADDR] [-p PORT] [--ttl N] [--mcast-if IFACE]\n"
+"               HOST PORT [MESSAGE...]\n"
 "Send the MESSAGE operands, joined by spaces, as one datagram; without\n"
 "them, send each line of stdin (its newline removed) as one datagram.\n"
 "\n"
@@ -22,9 +23,16 @@ const char udpsend_usage[] =
 "  -0        send all of stdin as one datagram, print replies exactly\n"
 "  -b        allow a broadcast address; take replies from any address\n"
 "  -r        wait for one reply to each datagram and print it as a line\n"
-"  -w SECS   how long -r waits for each reply (default 2; 0: no limit)\n"
+"  --any     after the last datagram, print every reply from any address\n"
+"            as ADDR:PORT<TAB>PAYLOAD (-0: the payload) until SECS pass\n"
+"  -n COUNT  --any: stop after COUNT replies\n"
+"  -w SECS   how long -r waits for each reply, --any for all of them\n"
+"            (default 2; 0: no limit)\n"
 "  -s ADDR   source address\n"
-"  -p PORT   source port\n";
+"  -p PORT   source port\n"
+"  --ttl N   multicast TTL / hop limit (default 1)\n"
+"  --mcast-if IFACE  send to a multicast group through IFACE\n"
+"  --no-mcast-loop   no copy of a multicast datagram to this host\n";
 
 #define INBUF	(512 * 1024)	/* stdin read size; > DGRAM_MAX6 */
 
@@ -152,16 +160,43 @@ send_operands(struct sender *s, char **words, int n)
 }
 
 /*
- * A socket connected to the first of HOST's addresses that takes one. With
- * -b not connected, so that a reply from any address is received: the
- * first address the socket is made for is where datagrams go.
+ * The options of a socket for ai: errors queued (IP_RECVERR) unless --any
+ * takes replies from anyone, broadcast, and the multicast options, which
+ * only mean something for a group (exit 2 otherwise).
  */
 static void
-open_peer(struct sender *s, int port, int family, const struct source *src,
-    int broadcast)
+set_options(struct sender *s, const struct addrinfo *ai)
+{
+	const char *what;
+	int one = 1;
+
+	if (s->broadcast)
+		setsockopt(s->fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+	if (!s->any && ai->ai_family == AF_INET6)
+		setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVERR, &one,
+		    sizeof(one));
+	else if (!s->any)
+		setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	if (s->mopt == NULL)
+		return;
+	if (!is_multicast(ai->ai_addr))
+		die_usage("%s: %s is not a multicast group", s->mopt, s->host);
+	if (mcast_set_out(s->fd, ai->ai_family, &s->mout, &what) < 0)
+		die_errno(EXIT_FAIL, "%s", what);
+}
+
+/*
+ * A socket connected to the first of HOST's addresses that takes one. Not
+ * connected with -b, --any or to a multicast group, so that a reply from
+ * any address is received (the replies to a broadcast or a group come from
+ * the hosts that answer): the first address the socket is made for is
+ * where datagrams go.
+ */
+static void
+open_peer(struct sender *s, int port, int family, const struct source *src)
 {
 	struct addrinfo *res, *ai;
-	int err, one = 1, saved = EAFNOSUPPORT;
+	int err, saved = EAFNOSUPPORT;
 
 	if ((err = resolve_host(s->host, port, family, SOCK_DGRAM, &res)) != 0)
 		die_msg(EXIT_FAIL, "%s port %s: %s", s->host, s->port,
@@ -172,16 +207,8 @@ open_peer(struct sender *s, int port, int family, const struct source *src,
 			saved = errno;
 			continue;
 		}
-		if (broadcast)
-			setsockopt(s->fd, SOL_SOCKET, SO_BROADCAST, &one,
-			    sizeof(one));
-		if (ai->ai_family == AF_INET6)
-			setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVERR, &one,
-			    sizeof(one));
-		else
-			setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one,
-			    sizeof(one));
-		if (broadcast) {
+		set_options(s, ai);
+		if (s->broadcast || s->any || is_multicast(ai->ai_addr)) {
 			memcpy(&s->to, ai->ai_addr, ai->ai_addrlen);
 			s->tolen = ai->ai_addrlen;
 		} else if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) < 0) {
@@ -214,73 +241,117 @@ check_source(char *arg, int family)
 	return a;
 }
 
+/* Long options: values past any letter. */
+enum { OPT_ANY = 256, OPT_TTL, OPT_MCAST_IF, OPT_NO_LOOP };
+
+/* The options into s, src and family; conflicts exit 2. */
+static void
+parse_options(int argc, char **argv, struct sender *s, struct source *src,
+    int *family)
+{
+	static const struct option longopts[] = {
+		{ "any", no_argument, NULL, OPT_ANY },
+		{ "help", no_argument, NULL, 'h' },
+		{ "mcast-if", required_argument, NULL, OPT_MCAST_IF },
+		{ "no-mcast-loop", no_argument, NULL, OPT_NO_LOOP },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch, wait_set = 0;
+
+	s->wait_ms = 2000;
+	s->mout.ttl = -1;
+	while ((ch = next_opt(argc, argv, "460bn:p:rs:vw:", longopts,
+	    udpsend_usage)) != -1) {
+		switch (ch) {
+		case '4':
+		case '6':
+			xset_family(family, ch);
+			break;
+		case '0':
+			s->exact = 1;
+			break;
+		case 'b':
+			s->broadcast = 1;
+			break;
+		case 'n':
+			s->limit = parse_uint(optarg, 1, ~0ULL, "count");
+			break;
+		case 'p':
+			src->port = parse_port(optarg, "udp");
+			break;
+		case 'r':
+			s->reply = 1;
+			break;
+		case 's':
+			src->addr = optarg;
+			break;
+		case 'v':
+			s->verbose = 1;
+			break;
+		case 'w':
+			s->wait_ms = parse_duration(optarg);
+			wait_set = 1;
+			break;
+		case OPT_ANY:
+			s->any = 1;
+			break;
+		case OPT_TTL:
+			s->mout.ttl = (int)parse_uint(optarg, 0, 255, "TTL");
+			s->mopt = s->mopt ? s->mopt : "--ttl";
+			break;
+		case OPT_MCAST_IF:
+			s->mout.ifindex = xparse_iface(optarg);
+			s->mopt = s->mopt ? s->mopt : "--mcast-if";
+			break;
+		case OPT_NO_LOOP:
+			s->mout.no_loop = 1;
+			s->mopt = s->mopt ? s->mopt : "--no-mcast-loop";
+			break;
+		}
+	}
+	if (wait_set && !s->reply && !s->any)
+		die_usage("-w needs -r or --any");
+	if (s->limit && !s->any)
+		die_usage("-n needs --any");
+	/* --any implies -r: replies are collected after the last send. */
+	if (s->any)
+		s->reply = 0;
+}
+
 int
 udpsend_main(int argc, char **argv)
 {
 	static struct sender s;
 	struct source src = { NULL, 0 };
-	int ch, port, family = AF_UNSPEC, whole = 0, broadcast = 0;
-	int wait_set = 0, err;
+	int port, family = AF_UNSPEC, err;
 
-	s.wait_ms = 2000;
-	while ((ch = next_opt(argc, argv, "460bp:rs:vw:", NULL,
-	    udpsend_usage)) != -1) {
-		switch (ch) {
-		case '4':
-			xset_family(&family, ch);
-			break;
-		case '6':
-			xset_family(&family, ch);
-			break;
-		case '0':
-			whole = s.exact = 1;
-			break;
-		case 'b':
-			broadcast = 1;
-			break;
-		case 'p':
-			src.port = parse_port(optarg, "udp");
-			break;
-		case 'r':
-			s.reply = 1;
-			break;
-		case 's':
-			src.addr = optarg;
-			break;
-		case 'v':
-			s.verbose = 1;
-			break;
-		case 'w':
-			s.wait_ms = parse_duration(optarg);
-			wait_set = 1;
-			break;
-		}
-	}
+	parse_options(argc, argv, &s, &src, &family);
 	need_operands(argc, argv, 2, -1);
 	s.host = unbracket(argv[optind]);
 	s.port = argv[optind + 1];
 	if (s.host == NULL)
 		die_usage("invalid host '%s'", argv[optind]);
 	port = parse_port(s.port, "udp");
-	if (wait_set && !s.reply)
-		die_usage("-w needs -r");
-	if (whole && argc - optind > 2)
+	if (s.exact && argc - optind > 2)
 		die_usage("-0 reads stdin: no MESSAGE operands with it");
 	if (src.addr)
 		src.addr = check_source((char *)src.addr, family);
 	check_family(s.host, family);
 
-	open_peer(&s, port, family, &src, broadcast);
+	open_peer(&s, port, family, &src);
 	s.gso = 1;
 	if (argc - optind > 2)
 		send_operands(&s, argv + optind + 2, argc - optind - 2);
-	else if (whole)
+	else if (s.exact)
 		send_all(&s);
 	else
 		send_lines(&s);
-	if (!s.reply && (err = net_error(s.fd)) != 0)
+	if (!s.reply && !s.any && (err = net_error(s.fd)) != 0)
 		die_peer(&s, err);
 	if (s.verbose)
 		warn_msg("%llu datagrams sent to %s", s.sent, s.peer);
+	if (s.any)
+		collect_replies(&s);
 	return s.rc;
 }

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include "../lib/sockbox.h"
+#include "../lib/mcast.h"
 
 #define BATCH	1024		/* datagrams per sendmmsg (UIO_MAXIOV) */
 #define GSO_SEGS 64		/* datagrams per UDP_SEGMENT send (kernel max) */
@@ -21,7 +22,12 @@
 struct sender {
 	int fd, max, reply, verbose, rc;
 	int exact;			/* -0: replies printed as received */
-	/* -b: the socket is not connected; where each datagram goes */
+	int broadcast;			/* -b: SO_BROADCAST */
+	int any;			/* --any: every reply, from anyone */
+	unsigned long long limit;	/* -n: --any stops at this many */
+	struct mcast_out mout;		/* --ttl, --mcast-if, --no-mcast-loop */
+	const char *mopt;		/* the first of them given, or NULL */
+	/* unconnected (-b, --any, a group): where each datagram goes */
 	struct sockaddr_storage to;
 	socklen_t tolen;
 	long long wait_ms;
@@ -64,5 +70,11 @@ void send_now(struct sender *s, const char *p, size_t len);
  * answer (never the broadcast address itself), and -v names it.
  */
 void await_reply(struct sender *s);
+/*
+ * --any: print every reply as "ADDR:PORT<TAB>PAYLOAD" (a newline added
+ * unless it ends with one; -0: the payload alone, exactly) until -w SECS
+ * pass or -n COUNT came; none is "no reply from ADDR:PORT" and status 1.
+ */
+void collect_replies(struct sender *s);
 
 #endif

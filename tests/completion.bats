@@ -131,3 +131,12 @@ comp() {
 	run -0 comp "$SOCKBOX" udpsend zzsbhost 53 hel
 	[ -z "$output" ]
 }
+
+@test "--mcast-if completes interface names; -M takes the next word" {
+	run -0 comp "$SOCKBOX" udpsend --mcast-if l
+	[[ "$output" == *lo* ]]
+	run -0 comp "$SOCKBOX" udpserve -M 239.1.2.3 zzsb
+	[ "$output" = "$(printf '%s\n' zzsbalias zzsbhost)" ]
+	run -0 comp "$SOCKBOX" udpserve -M 239.1.2.3 zzsbhost ''
+	[[ "$output" == *domain* ]]
+}
