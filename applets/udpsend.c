@@ -6,21 +6,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/uio.h>
-#include "../lib/dump.h"
-#include "../lib/sockopt.h"
+#include "udpsend.h"
 
 const char udpsend_usage[] =
-"usage: udpsend [-46v0br] [-w SECS] [-s ADDR] [-p PORT] [--hexdump FILE]\n"
-"               [--dump-in FILE] [--dump-out FILE] [--sockopt NAME[=VALUE]]...\n"
-"               HOST PORT [MESSAGE...]\n"
+"usage: udpsend [-46v0br] [--any] [--no-mcast-loop] [-n COUNT] [-w SECS]\n"
+"               [-s ADDR] [-p PORT] [--ttl N] [--mcast-if IFACE]\n"
+"               [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
+"               [--sockopt NAME[=VALUE]]... HOST PORT [MESSAGE...]\n"
 "Send the MESSAGE operands, joined by spaces, as one datagram; without\n"
 "them, send each line of stdin (its newline removed) as one datagram.\n"
 "\n"
@@ -29,9 +24,16 @@ const char udpsend_usage[] =
 "  -0        send all of stdin as one datagram, print replies exactly\n"
 "  -b        allow a broadcast address; take replies from any address\n"
 "  -r        wait for one reply to each datagram and print it as a line\n"
-"  -w SECS   how long -r waits for each reply (default 2; 0: no limit)\n"
+"  --any     after the last datagram, print every reply from any address\n"
+"            as ADDR:PORT<TAB>PAYLOAD (-0: the payload) until SECS pass\n"
+"  -n COUNT  --any: stop after COUNT replies\n"
+"  -w SECS   how long -r waits for each reply, --any for all of them\n"
+"            (default 2; 0: no limit)\n"
 "  -s ADDR   source address\n"
 "  -p PORT   source port\n"
+"  --ttl N   multicast TTL / hop limit (default 1)\n"
+"  --mcast-if IFACE  send to a multicast group through IFACE\n"
+"  --no-mcast-loop   no copy of a multicast datagram to this host\n"
 "  --dump-in FILE   copy the replies to FILE ('-': stderr)\n"
 "  --dump-out FILE  copy the datagrams sent to FILE ('-': stderr)\n"
 "  --hexdump FILE   write each datagram sent ('>') and reply ('<') to FILE\n"
@@ -41,12 +43,6 @@ const char udpsend_usage[] =
 "            sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, bindtodevice=IFACE,\n"
 "            mark=N\n";
 
-#define BATCH	1024		/* datagrams per sendmmsg (UIO_MAXIOV) */
-#define GSO_SEGS 64		/* datagrams per UDP_SEGMENT send (kernel max) */
-#define GSO_LEN	1200		/* fits any path MTU IPv6 allows */
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
 #define INBUF	(512 * 1024)	/* stdin read size; > DGRAM_MAX6 */
 
 /*
@@ -55,231 +51,10 @@ const char udpsend_usage[] =
  */
 static char inbuf[INBUF];
 
-struct sender {
-	int fd, max, reply, verbose, rc;
-	int exact;			/* -0: replies printed as received */
-	/* -b: the socket is not connected; where each datagram goes */
-	struct sockaddr_storage to;
-	socklen_t tolen;
-	long long wait_ms;
-	const char *host, *port;	/* as given, for messages */
-	char peer[ADDRPORT_LEN];
-	unsigned long long sent;
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];	/* one per datagram */
-	int n;				/* datagrams in the batch */
-	int gso;			/* UDP_SEGMENT works here */
-	int per[BATCH];			/* datagrams in each of msgs */
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(uint16_t))];
-	} seg[BATCH];
-	struct dump dump;		/* --hexdump, --dump-in, --dump-out */
-};
-
-/* A failure of the exchange with the peer: "HOST port PORT: reason". */
-static void __attribute__((noreturn))
-die_peer(const struct sender *s, int err)
-{
-	errno = err;
-	die_errno(EXIT_FAIL, "%s port %s", s->host, s->port);
-}
-
-static void __attribute__((noreturn))
-die_size(unsigned long long size, int max)
-{
-	die_msg(EXIT_FAIL, "datagram of %llu bytes is larger than the "
-	    "maximum of %d", size, max);
-}
-
-/*
- * An error the network reported for what we sent (ICMP port unreachable
- * and the like), or 0. IP_RECVERR queues them, so one that a sendmmsg
- * consumed without returning it is still found here.
- */
-static int
-net_error(int fd)
-{
-	_Alignas(struct cmsghdr) char cbuf[512];
-	struct msghdr mh = { .msg_control = cbuf,
-	    .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	uint32_t ee_errno;
-	socklen_t len = sizeof(int);
-	int err = 0;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
-		return err;
-	if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-		return 0;
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if ((cm->cmsg_level == IPPROTO_IP &&
-		    cm->cmsg_type == IP_RECVERR) ||
-		    (cm->cmsg_level == IPPROTO_IPV6 &&
-		    cm->cmsg_type == IPV6_RECVERR)) {
-			/* struct sock_extended_err starts with it. */
-			memcpy(&ee_errno, CMSG_DATA(cm), sizeof(ee_errno));
-			return (int)ee_errno;
-		}
-	}
-	return 0;
-}
-
-/*
- * Whether a send may be retried: no buffer space, or EMSGSIZE, which for
- * a datagram within the limit only means the path MTU just shrank (the
- * kernel fragments the retry).
- */
-static int
-transient(int err)
-{
-	return err == ENOBUFS || err == EAGAIN || err == EINTR ||
-	    err == EMSGSIZE;
-}
-
-/* Wait a little before a retry; give up after about ten seconds of them. */
-static void
-back_off(const struct sender *s, int *tries)
-{
-	struct timespec ts = { 0, 1000000 };
-
-	if (++*tries > 10000)
-		die_peer(s, ENOBUFS);
-	nanosleep(&ts, NULL);
-}
-
-/*
- * Messages for the datagrams from iov[from]: with UDP_SEGMENT, a run of
- * equal lengths (the last may be shorter) is one message the kernel cuts
- * into datagrams, each still its own datagram on the wire. Returns how
- * many messages.
- */
-static int
-build_msgs(struct sender *s, int from)
-{
-	struct msghdr *mh;
-	size_t len, total;
-	int i = from, k, m = 0;
-
-	while (i < s->n) {
-		mh = &s->msgs[m].msg_hdr;
-		memset(mh, 0, sizeof(*mh));
-		mh->msg_name = s->tolen ? &s->to : NULL;
-		mh->msg_namelen = s->tolen;
-		mh->msg_iov = &s->iov[i];
-		len = s->iov[i].iov_len;
-		total = len;
-		k = 1;
-		while (s->gso && len > 0 && len <= GSO_LEN && i + k < s->n &&
-		    k < GSO_SEGS && s->iov[i + k].iov_len > 0 &&
-		    s->iov[i + k].iov_len <= len &&
-		    total + s->iov[i + k].iov_len <= (size_t)s->max) {
-			total += s->iov[i + k].iov_len;
-			if (s->iov[i + k++].iov_len < len)
-				break;
-		}
-		mh->msg_iovlen = k;
-		if (k > 1) {
-			s->seg[m].h.cmsg_level = IPPROTO_UDP;
-			s->seg[m].h.cmsg_type = UDP_SEGMENT;
-			s->seg[m].h.cmsg_len = CMSG_LEN(sizeof(uint16_t));
-			*(uint16_t *)CMSG_DATA(&s->seg[m].h) = (uint16_t)len;
-			mh->msg_control = s->seg[m].buf;
-			mh->msg_controllen = sizeof(s->seg[m].buf);
-		}
-		s->per[m++] = k;
-		i += k;
-	}
-	return m;
-}
-
-/* Send the batch, in order, every datagram of it, or die. */
-static void
-flush_batch(struct sender *s)
-{
-	int done = 0, m, j, r, err, tries = 0;
-
-	while (done < s->n) {
-		m = build_msgs(s, done);
-		r = sendmmsg(s->fd, s->msgs, m, 0);
-		if (r < 0) {
-			err = errno;
-			/* No segmentation offload on this path: plain sends. */
-			if (s->gso && s->per[0] > 1 && (err == EIO ||
-			    err == EINVAL || err == ENOPROTOOPT ||
-			    err == EOPNOTSUPP)) {
-				s->gso = 0;
-				continue;
-			}
-			if (!transient(err))
-				die_peer(s, err);
-			back_off(s, &tries);
-			continue;
-		}
-		dump_segments(&s->dump, DUMP_OUT, s->msgs, r);
-		for (j = 0; j < r; j++)
-			done += s->per[j];
-		tries = 0;
-		/* A short count hides the error that stopped it. */
-		if (r < m && (err = net_error(s->fd)) != 0 && !transient(err))
-			die_peer(s, err);
-	}
-	s->sent += s->n;
-	s->n = 0;
-}
-
-/* A reply to stdout: a newline added unless it ends with one (not -0). */
-static void
-print_reply(const struct sender *s, char *buf, size_t n)
-{
-	struct iovec iov[2] = { { buf, n }, { "\n", 1 } };
-	int cnt = s->exact || (n > 0 && buf[n - 1] == '\n') ? 1 : 2;
-
-	if (write_iov(STDOUT_FILENO, iov, cnt, NULL) < 0)
-		die_errno(EXIT_FAIL, "stdout");
-}
-
-/*
- * Wait for one reply and print it; a missing one is noted. Connected, the
- * kernel drops datagrams from other addresses; with -b any address may
- * answer (never the broadcast address itself), and -v names it.
- */
-static void
-await_reply(struct sender *s)
-{
-	static char buf[65536];
-	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
-	struct sockaddr_storage from;
-	socklen_t fromlen = sizeof(from);
-	char where[ADDRPORT_LEN];
-	ssize_t n;
-	int r;
-
-	while ((r = poll(&pfd, 1, s->wait_ms ? (int)s->wait_ms : -1)) < 0)
-		if (errno != EINTR)
-			die_errno(EXIT_FAIL, "poll");
-	if (r == 0) {
-		warn_msg("no reply from %s", s->peer);
-		s->rc = EXIT_FAIL;
-		return;
-	}
-	if ((n = recvfrom(s->fd, buf, sizeof(buf), 0,
-	    (struct sockaddr *)&from, &fromlen)) < 0)
-		die_peer(s, errno);
-	dump_dgram(&s->dump, DUMP_IN, s->tolen ? (struct sockaddr *)&from :
-	    NULL, buf, (size_t)n);
-	if (s->verbose && s->tolen)
-		warn_msg("reply from %s", fmt_addrport(
-		    (struct sockaddr *)&from, where, sizeof(where)));
-	print_reply(s, buf, (size_t)n);
-}
-
 /* One datagram: into the batch, or sent at once when replies are awaited. */
 static void
 add_datagram(struct sender *s, const char *p, size_t len)
 {
-	int tries = 0;
-
 	if (len > (size_t)s->max) {
 		flush_batch(s);
 		die_size(len, s->max);
@@ -291,15 +66,7 @@ add_datagram(struct sender *s, const char *p, size_t len)
 			flush_batch(s);
 		return;
 	}
-	while (sendto(s->fd, p, len, 0, s->tolen ? (struct sockaddr *)&s->to :
-	    NULL, s->tolen) < 0) {
-		if (!transient(errno))
-			die_peer(s, errno);
-		back_off(s, &tries);
-	}
-	s->sent++;
-	dump_dgram(&s->dump, DUMP_OUT, s->tolen ? (struct sockaddr *)&s->to :
-	    NULL, p, len);
+	send_now(s, p, len);
 	await_reply(s);
 }
 
@@ -402,16 +169,43 @@ send_operands(struct sender *s, char **words, int n)
 }
 
 /*
- * A socket connected to the first of HOST's addresses that takes one. With
- * -b not connected, so that a reply from any address is received: the
- * first address the socket is made for is where datagrams go.
+ * The options of a socket for ai: errors queued (IP_RECVERR) unless --any
+ * takes replies from anyone, broadcast, and the multicast options, which
+ * only mean something for a group (exit 2 otherwise).
  */
 static void
-open_peer(struct sender *s, int port, int family, const struct source *src,
-    int broadcast)
+set_options(struct sender *s, const struct addrinfo *ai)
+{
+	const char *what;
+	int one = 1;
+
+	if (s->broadcast)
+		setsockopt(s->fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+	if (!s->any && ai->ai_family == AF_INET6)
+		setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVERR, &one,
+		    sizeof(one));
+	else if (!s->any)
+		setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	if (s->mopt == NULL)
+		return;
+	if (!is_multicast(ai->ai_addr))
+		die_usage("%s: %s is not a multicast group", s->mopt, s->host);
+	if (mcast_set_out(s->fd, ai->ai_family, &s->mout, &what) < 0)
+		die_errno(EXIT_FAIL, "%s", what);
+}
+
+/*
+ * A socket connected to the first of HOST's addresses that takes one. Not
+ * connected with -b, --any or to a multicast group, so that a reply from
+ * any address is received (the replies to a broadcast or a group come from
+ * the hosts that answer): the first address the socket is made for is
+ * where datagrams go.
+ */
+static void
+open_peer(struct sender *s, int port, int family, const struct source *src)
 {
 	struct addrinfo *res, *ai;
-	int err, one = 1, saved = EAFNOSUPPORT;
+	int err, saved = EAFNOSUPPORT;
 
 	if ((err = resolve_host(s->host, port, family, SOCK_DGRAM, &res)) != 0)
 		die_msg(EXIT_FAIL, "%s port %s: %s", s->host, s->port,
@@ -423,16 +217,8 @@ open_peer(struct sender *s, int port, int family, const struct source *src,
 			continue;
 		}
 		xsockopt_apply(src->opts, s->fd, SOCKOPT_CONNECT);
-		if (broadcast)
-			setsockopt(s->fd, SOL_SOCKET, SO_BROADCAST, &one,
-			    sizeof(one));
-		if (ai->ai_family == AF_INET6)
-			setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVERR, &one,
-			    sizeof(one));
-		else
-			setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one,
-			    sizeof(one));
-		if (broadcast) {
+		set_options(s, ai);
+		if (s->broadcast || s->any || is_multicast(ai->ai_addr)) {
 			memcpy(&s->to, ai->ai_addr, ai->ai_addrlen);
 			s->tolen = ai->ai_addrlen;
 		} else if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) < 0) {
@@ -465,88 +251,127 @@ check_source(char *arg, int family)
 	return a;
 }
 
-int
-udpsend_main(int argc, char **argv)
+/* Long options: values past any letter. */
+enum { OPT_ANY = 256, OPT_TTL, OPT_MCAST_IF, OPT_NO_LOOP };
+
+/* The options into s, src and family; conflicts exit 2. */
+static void
+parse_options(int argc, char **argv, struct sender *s, struct source *src,
+    int *family)
 {
 	static const struct option longopts[] = {
-		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
+		{ "any", no_argument, NULL, OPT_ANY },
 		{ "help", no_argument, NULL, 'h' },
+		{ "mcast-if", required_argument, NULL, OPT_MCAST_IF },
+		{ "no-mcast-loop", no_argument, NULL, OPT_NO_LOOP },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
 		DUMP_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	static struct sender s;
-	static struct sockopts so;
-	struct source src = { NULL, 0, &so };
-	int ch, port, family = AF_UNSPEC, whole = 0, broadcast = 0;
-	int wait_set = 0, err;
+	int ch, wait_set = 0;
 
-	s.wait_ms = 2000;
-	while ((ch = next_opt(argc, argv, "460bp:rs:vw:", longopts,
+	s->wait_ms = 2000;
+	s->mout.ttl = -1;
+	while ((ch = next_opt(argc, argv, "460bn:p:rs:vw:", longopts,
 	    udpsend_usage)) != -1) {
 		switch (ch) {
 		DUMP_CASES:
-			xdump_opt(&s.dump, ch, optarg);
-			break;
-		case '4':
-			xset_family(&family, ch);
-			break;
-		case '6':
-			xset_family(&family, ch);
-			break;
-		case '0':
-			whole = s.exact = 1;
-			break;
-		case 'b':
-			broadcast = 1;
-			break;
-		case 'p':
-			src.port = parse_port(optarg, "udp");
-			break;
-		case 'r':
-			s.reply = 1;
-			break;
-		case 's':
-			src.addr = optarg;
-			break;
-		case 'v':
-			s.verbose = 1;
-			break;
-		case 'w':
-			s.wait_ms = parse_duration(optarg);
-			wait_set = 1;
+			xdump_opt(&s->dump, ch, optarg);
 			break;
 		case OPT_SOCKOPT:
-			xsockopt_parse(&so, optarg);
+			xsockopt_parse(&s->so, optarg);
+			break;
+		case '4':
+		case '6':
+			xset_family(family, ch);
+			break;
+		case '0':
+			s->exact = 1;
+			break;
+		case 'b':
+			s->broadcast = 1;
+			break;
+		case 'n':
+			s->limit = parse_uint(optarg, 1, ~0ULL, "count");
+			break;
+		case 'p':
+			src->port = parse_port(optarg, "udp");
+			break;
+		case 'r':
+			s->reply = 1;
+			break;
+		case 's':
+			src->addr = optarg;
+			break;
+		case 'v':
+			s->verbose = 1;
+			break;
+		case 'w':
+			s->wait_ms = parse_duration(optarg);
+			wait_set = 1;
+			break;
+		case OPT_ANY:
+			s->any = 1;
+			break;
+		case OPT_TTL:
+			s->mout.ttl = (int)parse_uint(optarg, 0, 255, "TTL");
+			s->mopt = s->mopt ? s->mopt : "--ttl";
+			break;
+		case OPT_MCAST_IF:
+			s->mout.ifindex = xparse_iface(optarg);
+			s->mopt = s->mopt ? s->mopt : "--mcast-if";
+			break;
+		case OPT_NO_LOOP:
+			s->mout.no_loop = 1;
+			s->mopt = s->mopt ? s->mopt : "--no-mcast-loop";
 			break;
 		}
 	}
+	if (wait_set && !s->reply && !s->any)
+		die_usage("-w needs -r or --any");
+	if (s->limit && !s->any)
+		die_usage("-n needs --any");
+	/* --any implies -r: replies are collected after the last send. */
+	if (s->any)
+		s->reply = 0;
+}
+
+int
+udpsend_main(int argc, char **argv)
+{
+	static struct sender s;
+	struct source src = { NULL, 0, &s.so };
+	int port, family = AF_UNSPEC, err;
+
+	parse_options(argc, argv, &s, &src, &family);
 	need_operands(argc, argv, 2, -1);
 	s.host = unbracket(argv[optind]);
 	s.port = argv[optind + 1];
 	if (s.host == NULL)
 		die_usage("invalid host '%s'", argv[optind]);
 	port = parse_port(s.port, "udp");
-	if (wait_set && !s.reply)
-		die_usage("-w needs -r");
-	if (whole && argc - optind > 2)
+	if (s.exact && argc - optind > 2)
 		die_usage("-0 reads stdin: no MESSAGE operands with it");
 	if (src.addr)
 		src.addr = check_source((char *)src.addr, family);
 	check_family(s.host, family);
-	xsockopt_check(&so, SOCK_DGRAM, SOCKOPT_CLIENT);
+	xsockopt_check(&s.so, SOCK_DGRAM, SOCKOPT_CLIENT);
 
 	xdump_open(&s.dump);
-	open_peer(&s, port, family, &src, broadcast);
+	open_peer(&s, port, family, &src);
 	s.gso = 1;
 	if (argc - optind > 2)
 		send_operands(&s, argv + optind + 2, argc - optind - 2);
-	else if (whole)
+	else if (s.exact)
 		send_all(&s);
 	else
 		send_lines(&s);
-	if (!s.reply && (err = net_error(s.fd)) != 0)
+	if (!s.reply && !s.any && (err = net_error(s.fd)) != 0)
 		die_peer(&s, err);
 	if (s.verbose)
 		warn_msg("%llu datagrams sent to %s", s.sent, s.peer);
+	if (s.any)
+		collect_replies(&s);
 	return s.rc;
 }

@@ -14,13 +14,14 @@
 #include "udpserve.h"
 #include "../lib/service.h"
 #include "../lib/sockopt.h"
+#include "../lib/mcast.h"
 
 const char udpserve_usage[] =
 "usage: udpserve [-0146vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
 "                [--reply-any] [--reply-rate N] [-a CIDR]... [-d CIDR]...\n"
 "                [-u USER[:GROUP]] [-c MAXPROCS] [--ready-fd N]\n"
 "                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
-"                [--sockopt NAME[=VALUE]]...\n"
+"                [--sockopt NAME[=VALUE]]... [-M [SOURCE@]GROUP[%IFACE]]...\n"
 "                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
 "Receive datagrams on HOST PORT and print each payload as a line, or\n"
 "answer each: --echo, -r PREFIX, or PROG (datagram on its stdin, its\n"
@@ -56,7 +57,9 @@ const char udpserve_usage[] =
 "               lines in hexdump's canonical layout\n"
 "  --sockopt NAME[=VALUE]  set a socket option (repeatable): rcvbuf=BYTES,\n"
 "               sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, reuseport,\n"
-"               bindtodevice=IFACE, mark=N\n";
+"               bindtodevice=IFACE, mark=N\n"
+"  -M [SOURCE@]GROUP[%IFACE]  join the multicast GROUP (from SOURCE only)\n"
+"               on IFACE; HOST must be a wildcard or GROUP\n";
 
 #define BATCH	64		/* datagrams per recvmmsg */
 #define SLOT	65536		/* room for any UDP payload */
@@ -64,6 +67,7 @@ const char udpserve_usage[] =
 #define GRO_SEGS 64		/* datagrams in one UDP_GRO receive, usually */
 /* A payload and a newline for every datagram of a usual batch. */
 #define OUT_IOV	(2 * BATCH * GRO_SEGS)
+#define MAX_GROUPS 64		/* -M; the kernel's default limit is 20 */
 
 static struct server {
 	int fd, port, verbose, echo, exact, maxprocs;
@@ -73,6 +77,8 @@ static struct server {
 	unsigned long long count, limit;
 	long long idle_ms;
 	struct acl acl;
+	struct mcast_group groups[MAX_GROUPS];
+	int ngroups;
 	struct mmsghdr msgs[BATCH], replies[BATCH];
 	struct iovec iov[BATCH], riov[BATCH][2], out[OUT_IOV];
 	int nout;		/* iovecs in out */
@@ -339,6 +345,31 @@ setup_socket(struct service *sv, const char *host, int port, int family,
 	}
 }
 
+/*
+ * -M: join each group (or exit 2 if the socket is bound where its
+ * datagrams never arrive), or leave them all (join 0).
+ */
+static void
+join_groups(int join)
+{
+	struct mcast_group *g;
+	char err[256];
+	int i;
+
+	if (join && S.ngroups)
+		mcast_only_joined(S.fd);
+	for (i = 0; i < S.ngroups; i++) {
+		g = &S.groups[i];
+		if (join && mcast_fits(S.fd, g, err, sizeof(err)) < 0)
+			die_usage("-M %s: %s", g->spec, err);
+		if (mcast_member(S.fd, g, join) < 0) {
+			if (join)
+				die_errno(EXIT_FAIL, "join %s", g->spec);
+			warn_errno("warning: leave %s", g->spec);
+		}
+	}
+}
+
 /* SIGCHLD wakes ppoll; it and SIGTERM/SIGINT only arrive inside it. */
 static void
 setup_signals(void)
@@ -395,7 +426,7 @@ udpserve_main(int argc, char **argv)
 	int rate_set = 0, ops;
 
 	S.maxprocs = 40;
-	while ((ch = next_opt(argc, argv, "046a:c:d:n:qr:u:vw:1", longopts,
+	while ((ch = next_opt(argc, argv, "046M:a:c:d:n:qr:u:vw:1", longopts,
 	    udpserve_usage)) != -1) {
 		if (take_service_opt(&sv, ch))
 			continue;
@@ -419,6 +450,11 @@ udpserve_main(int argc, char **argv)
 			break;
 		case 'A':
 			any_port = 1;
+			break;
+		case 'M':
+			if (S.ngroups == MAX_GROUPS)
+				die_usage("more than %d groups", MAX_GROUPS);
+			xparse_mcast_group(optarg, &S.groups[S.ngroups++]);
 			break;
 		case 'c':
 			S.maxprocs = (int)parse_uint(optarg, 1, 65536,
@@ -478,6 +514,7 @@ udpserve_main(int argc, char **argv)
 	server_setup();
 	xdump_open(&udpserve_dump);
 	setup_socket(&sv, host, port, family, &so);
+	join_groups(1);
 	setup_replies(S.fd, S.port, any_port, rate);
 	if (!quiet && (port == 0 || S.verbose))
 		announce_listen(S.fd);
@@ -488,5 +525,6 @@ udpserve_main(int argc, char **argv)
 	ready_announce(&sv.ready, S.fd);
 	serve();
 	ready_stopping(&sv.ready);
+	join_groups(0);
 	return EXIT_OK;
 }

@@ -30,11 +30,12 @@ _sockbox_options()
 	    done | sort -u
 }
 
-# _sockbox_metavar USAGE OPT: the operand OPT takes (SECS, USER...), if any.
+# _sockbox_metavar USAGE OPT: the operand OPT takes (SECS, USER...), if any;
+# for one that starts optional (-M [SOURCE@]GROUP), its first word.
 _sockbox_metavar()
 {
-	grep -oE "(^|[[ ,])$2 [A-Z][A-Z_]*" <<<"$1" | head -n 1 |
-	    sed 's/.* //'
+	grep -oE "(^|[[ ,])$2 \[?[A-Z][A-Z_]*" <<<"$1" | head -n 1 |
+	    sed 's/.* //; s/^\[//'
 }
 
 # _sockbox_short_arg USAGE WORD: the option of a cluster (-vi) whose operand
@@ -103,6 +104,8 @@ _sockbox_value()
 		COMPREPLY=($(compgen -f -- "$cur")) ;;
 	*:PORT)
 		_sockbox_words "$cur" $(_sockbox_services) ;;
+	*:IFACE)
+		_sockbox_words "$cur" $(ls /sys/class/net 2>/dev/null) ;;
 	*:ADDR | *:HOST)
 		COMPREPLY=($(compgen -A hostname -- "$cur")) ;;
 	--sockopt:NAME)

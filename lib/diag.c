@@ -175,8 +175,8 @@ next_opt(int argc, char **argv, const char *optstring,
 	 * musl ignores the ':' after '+' and says '?' for a missing argument
 	 * (leaving optind past argc): tell the two apart ourselves.
 	 */
-	if (ch == '?' && optopt && (p = strchr(optstring, optopt)) &&
-	    p[1] == ':')
+	if (ch == '?' && optopt > 0 && optopt < 256 &&
+	    (p = strchr(optstring, optopt)) && p[1] == ':')
 		ch = ':';
 	/* A long option is named as written, up to any "=value". */
 	arg = optind - 1 < argc ? argv[optind - 1] : "";

@@ -160,4 +160,11 @@ comp() {
 	# After the name, the operands again.
 	run -0 comp "$SOCKBOX" udpserve --sockopt reuseport zzsbh
 	[ "$output" = zzsbhost ]
+@test "--mcast-if completes interface names; -M takes the next word" {
+	run -0 comp "$SOCKBOX" udpsend --mcast-if l
+	[[ "$output" == *lo* ]]
+	run -0 comp "$SOCKBOX" udpserve -M 239.1.2.3 zzsb
+	[ "$output" = "$(printf '%s\n' zzsbalias zzsbhost)" ]
+	run -0 comp "$SOCKBOX" udpserve -M 239.1.2.3 zzsbhost ''
+	[[ "$output" == *domain* ]]
 }
