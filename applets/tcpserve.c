@@ -17,12 +17,15 @@ const char tcpserve_usage[] =
 "usage: tcpserve [-46vq] [-k] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
-"                [--echo [--max-pending BYTES]] HOST PORT [PROG [ARGS...]]\n"
+"                [--echo [--max-pending BYTES]]\n"
+"                [--forward TARGET... [-w SECS] [--max-pending BYTES]]\n"
+"                HOST PORT [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
 "TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT). With --echo, send\n"
-"every byte back, many clients at once.\n"
+"every byte back, many clients at once. With --forward, connect every\n"
+"client to a TARGET and copy bytes both ways, many clients at once.\n"
 "\n"
 "  -4, -6           IPv4 or IPv6 only (a wildcard HOST serves both)\n"
 "  -v               announce the address; log each connection\n"
@@ -30,20 +33,28 @@ const char tcpserve_usage[] =
 "  -k               relay: after a connection, accept the next one\n"
 "  -b BACKLOG       listen backlog (default 4096)\n"
 "  -c MAXCONN       connections at once, more wait in the backlog\n"
-"                   (default 40 with PROG; with --echo, what the\n"
-"                   descriptor limit allows)\n"
+"                   (default 40 with PROG; with --echo or --forward,\n"
+"                   what the descriptor limit allows)\n"
 "  -C PERIP         close a client address's connections beyond PERIP\n"
 "  -a CIDR          allow these clients (then deny the others)\n"
 "  -d CIDR          deny these clients; the most specific -a/-d wins\n"
 "  -u USER[:GROUP]  run as USER (and GROUP) after binding\n"
-"  -i SECS          close a connection idle for SECS (relay, echo)\n"
+"  -i SECS          close a connection idle for SECS (relay, echo,\n"
+"                   forward: both directions silent)\n"
 "  -t SECS          relay: after the client's end, stop sending once stdin\n"
 "                   has been idle for SECS (default 0.5; 0: until its end)\n"
 "  -T SECS          PROG: SIGTERM a program running for SECS, SIGKILL\n"
 "                   5 s later\n"
+"  -w SECS          --forward: a target that has not answered in SECS\n"
+"                   is skipped (default 10)\n"
 "  --crlf           relay: send each LF of stdin as CRLF\n"
 "  --echo           echo service\n"
-"  --max-pending BYTES  output all clients may have waiting, k/M/G\n"
+"  --forward TARGET forward every client to TARGET: HOST:PORT,\n"
+"                   [V6]:PORT, unix:PATH or unix:@NAME; given again,\n"
+"                   clients go to the targets in turn, and one that\n"
+"                   fails is skipped for the next\n"
+"  --max-pending BYTES  output all clients may have waiting (--echo;\n"
+"                   --forward: where splice(2) is refused), k/M/G\n"
 "                   suffixes (default 64M); past its share a client\n"
 "                   is not read, and closed if it takes nothing for 10 s\n"
 "  --recv-only      relay: do not read stdin, only print what clients send\n"
@@ -52,6 +63,7 @@ const char tcpserve_usage[] =
 #define DEFAULT_BACKLOG	4096
 #define DEFAULT_PROGS	40
 #define DEFAULT_PENDING	(64 << 20)	/* --max-pending */
+#define DEFAULT_WAIT	10000	/* -w, ms */
 
 /* ---- accepting, shared by the three modes ---- */
 
@@ -239,7 +251,7 @@ serve_relay(struct server *s)
 
 /* ---- command line ---- */
 
-enum { OPT_RECV_ONLY = 256, OPT_SEND_ONLY, OPT_CRLF };
+enum { OPT_RECV_ONLY = 256, OPT_SEND_ONLY, OPT_CRLF, OPT_FORWARD };
 
 /* The relay's own options: exit 2 outside relay mode, or together. */
 static void
@@ -249,10 +261,22 @@ check_relay_opts(const struct server *s)
 	    "--recv-only" : s->send_only ? "--send-only" : s->crlf ?
 	    "--crlf" : NULL;
 
-	if (opt && (s->prog || s->echo))
+	if (opt && (s->prog || s->echo || s->nfwd))
 		die_usage("%s is for relay mode only", opt);
 	if (s->recv_only && s->send_only)
 		die_usage("--recv-only and --send-only exclude each other");
+}
+
+/* One more --forward TARGET, parsed later (forward_setup). */
+static void
+add_target(struct server *s, char *target)
+{
+	char **grown;
+
+	if ((grown = realloc(s->fwd, (s->nfwd + 1) * sizeof(*grown))) == NULL)
+		die_errno(EXIT_FAIL, "memory");
+	s->fwd = grown;
+	s->fwd[s->nfwd++] = target;
 }
 
 static void
@@ -265,11 +289,12 @@ parse_options(int argc, char **argv, struct server *s)
 		{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
 		{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
 		{ "crlf", no_argument, NULL, OPT_CRLF },
+		{ "forward", required_argument, NULL, OPT_FORWARD },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch, pending_set = 0;
+	int ch, pending_set = 0, wait_set = 0;
 
-	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:", longopts,
+	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:w:", longopts,
 	    tcpserve_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -283,6 +308,13 @@ parse_options(int argc, char **argv, struct server *s)
 		case OPT_RECV_ONLY: s->recv_only = 1; break;
 		case OPT_SEND_ONLY: s->send_only = 1; break;
 		case OPT_CRLF: s->crlf = 1; break;
+		case OPT_FORWARD:
+			add_target(s, optarg);
+			break;
+		case 'w':
+			s->wait_ms = parse_duration(optarg);
+			wait_set = 1;
+			break;
 		case 'b':
 			s->backlog = (int)parse_uint(optarg, 1, 1000000,
 			    "backlog");
@@ -325,12 +357,17 @@ parse_options(int argc, char **argv, struct server *s)
 		s->prog = argv + optind + 2;
 	if (s->echo && s->prog)
 		die_usage("--echo and PROG exclude each other");
+	if (s->nfwd && (s->echo || s->prog))
+		die_usage("--forward and %s exclude each other",
+		    s->echo ? "--echo" : "PROG");
+	if (wait_set && !s->nfwd)
+		die_usage("-w is for --forward");
 	if (s->prog && s->idle_ms > 0)
 		die_usage("-i is for relay and echo modes, not PROG");
 	if (!s->prog && s->limit_ms > 0)
 		die_usage("-T is for PROG");
-	if (pending_set && !s->echo)
-		die_usage("--max-pending is for --echo");
+	if (pending_set && !s->echo && !s->nfwd)
+		die_usage("--max-pending is for --echo and --forward");
 	check_relay_opts(s);
 }
 
@@ -338,7 +375,7 @@ int
 tcpserve_main(int argc, char **argv)
 {
 	struct server s = { .family = AF_UNSPEC, .backlog = DEFAULT_BACKLOG,
-	    .max_pending = DEFAULT_PENDING };
+	    .max_pending = DEFAULT_PENDING, .wait_ms = DEFAULT_WAIT };
 	sigset_t stops;
 	char *host;
 	int port, rc;
@@ -348,12 +385,14 @@ tcpserve_main(int argc, char **argv)
 		die_usage("invalid host '%s'", argv[optind]);
 	port = parse_port(argv[optind + 1], "tcp");
 	check_family(host, s.family);
+	if (s.nfwd)
+		forward_setup(&s);
 
 	server_setup();
 	/* The loop modes stop accepting before descriptors run out. */
 	if (s.maxconn == 0)
 		s.maxconn = s.prog ? DEFAULT_PROGS :
-		    s.echo ? fd_conn_cap(1) : 1;
+		    s.echo ? fd_conn_cap(1) : s.nfwd ? fd_conn_cap(2) : 1;
 	/* Stop signals are only taken while waiting, never mid-step. */
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTERM);
@@ -369,11 +408,14 @@ tcpserve_main(int argc, char **argv)
 
 	if (s.echo)
 		rc = serve_echo(&s);
+	else if (s.nfwd)
+		rc = serve_forward(&s);
 	else if (s.prog)
 		rc = serve_programs(&s);
 	else
 		rc = serve_relay(&s);
 	free(s.acl.rules);
+	free(s.fwd);
 	ipcount_free(&s.perip_count);
 	return rc;
 }

@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include "../lib/evloop.h"
 
+struct target;
+
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
 
 /* Everything the command line decided, and the listening socket. */
@@ -21,6 +23,10 @@ struct server {
 	long long linger_ms;	/* -t, when linger_set */
 	int linger_set, recv_only, send_only, crlf;	/* relay options */
 	size_t max_pending;	/* --max-pending: the loop modes' output */
+	char **fwd;		/* --forward TARGETs, nfwd of them */
+	unsigned nfwd;
+	long long wait_ms;	/* -w: a target's connect timeout */
+	struct target *targets;	/* fwd parsed and resolved */
 	struct acl acl;
 	struct iptable perip_count;
 	struct privs privs;
@@ -55,5 +61,8 @@ void log_conn(const struct server *s, const char *what, const union peer *p);
 /* The modes other than relay; each returns the exit status. */
 int serve_echo(struct server *s);
 int serve_programs(struct server *s);
+/* Parse the --forward targets (exit 2) and resolve them (exit 1). */
+void forward_setup(struct server *s);
+int serve_forward(struct server *s);
 
 #endif
