@@ -89,6 +89,16 @@ _sockbox_value()
 		_sockbox_words "$cur" $(_sockbox_services) ;;
 	*:ADDR | *:HOST)
 		COMPREPLY=($(compgen -A hostname -- "$cur")) ;;
+	*:TARGET)	# HOST:PORT, unix:PATH
+		if [[ $cur == unix:* ]]; then
+			COMPREPLY=($(compgen -P unix: -f -- "${cur#unix:}"))
+		else
+			compopt -o nospace 2>/dev/null || :
+			COMPREPLY=($(compgen -S : -A hostname -- "$cur"))
+			if [[ unix: == "$cur"* ]]; then
+				COMPREPLY+=(unix:)
+			fi
+		fi ;;
 	*:PROTO)
 		if [[ $applet == getserv ]]; then
 			_sockbox_words "$cur" tcp udp

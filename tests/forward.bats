@@ -32,13 +32,25 @@ start_peer() {
 		2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
 	EXTRA_PIDS="${EXTRA_PIDS:-} $!"
 	for i in $(seq 200); do
-		line=$(grep -m 1 '^listening on' "$BATS_TEST_TMPDIR/$name.err")
+		line=$(grep -m 1 '^listening on' "$BATS_TEST_TMPDIR/$name.err" || true)
 		PEER_PORT=${line##*:}
 		[ -n "$line" ] && return 0
 		sleep 0.05
 	done
 	cat "$BATS_TEST_TMPDIR/$name.err" >&2
 	return 1
+}
+
+# start_limited ARGS...: start_server tcpserve ARGS with a hard descriptor
+# limit of $SOCKBOX_ULIMIT (tcpserve raises its soft limit to the hard one).
+start_limited() {
+	local real=$SOCKBOX
+	SOCKBOX=$BATS_TEST_TMPDIR/limited
+	printf '#!/bin/sh\nulimit -n %s && exec "%s" "$@"\n' "$SOCKBOX_ULIMIT" \
+		"$real" >"$SOCKBOX"
+	chmod +x "$SOCKBOX"
+	start_server tcpserve "$@"
+	SOCKBOX=$real
 }
 
 # A port nothing listens on: bound, then closed.
@@ -72,6 +84,20 @@ wait_log() {
 	start_peer back serve hash "$n"
 	start_server tcpserve -v --forward "127.0.0.1:$PEER_PORT" 127.0.0.1 0
 	run -0 timeout 120 python3 "$PEER" hash "$PORT" "$n"
+	wait_for test -s "$BATS_TEST_TMPDIR/back.out"
+	read -r _ csent _ cgot <<<"$output"
+	read -r _ bsent _ bgot <"$BATS_TEST_TMPDIR/back.out"
+	[ "$csent" = "$bgot" ] && [ "$bsent" = "$cgot" ]
+	wait_log "sent $n received $n"
+}
+
+@test "without descriptors for pipes, a small buffer carries the bytes" {
+	n=$((32 << 20))
+	start_peer back serve hash "$n"
+	# 8 descriptors: stdio, listener, loop, client, backend; no pipe.
+	SOCKBOX_ULIMIT=8 start_limited -v --max-pending 16k \
+		--forward "127.0.0.1:$PEER_PORT" 127.0.0.1 0
+	run -0 timeout 60 python3 "$PEER" hash "$PORT" "$n"
 	wait_for test -s "$BATS_TEST_TMPDIR/back.out"
 	read -r _ csent _ cgot <<<"$output"
 	read -r _ bsent _ bgot <"$BATS_TEST_TMPDIR/back.out"
@@ -290,4 +316,18 @@ s = socket.create_connection(('127.0.0.1', $PORT)); time.sleep(30)" 3>&- &
 	[ -z "$output" ]
 	[[ "$stderr" == "tcpserve: nosuch.test:80: "* ]]
 	[[ "$stderr" != *"listening"* ]]
+}
+
+@test "bash completion offers hosts and unix: for --forward's TARGET" {
+	source "$BATS_TEST_DIRNAME/../doc/sockbox.bash"
+	printf '192.0.2.7 zzsbhost\n' >"$BATS_TEST_TMPDIR/hosts"
+	export HOSTFILE=$BATS_TEST_TMPDIR/hosts
+	touch "$BATS_TEST_TMPDIR/app.sock"
+	COMP_WORDS=("$SOCKBOX" tcpserve --forward zzsb)
+	COMP_CWORD=3
+	_sockbox
+	[ "${COMPREPLY[*]}" = "zzsbhost:" ]
+	COMP_WORDS=("$SOCKBOX" tcpserve --forward "unix:$BATS_TEST_TMPDIR/app.s")
+	_sockbox
+	[ "${COMPREPLY[*]}" = "unix:$BATS_TEST_TMPDIR/app.sock" ]
 }
