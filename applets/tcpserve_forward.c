@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/tcp.h>
-#include "../lib/endpoint.h"
+#include "../lib/evconnect.h"
 #include "../lib/pump.h"
 #include "tcpserve.h"
 
@@ -31,9 +31,9 @@ struct fconn {
 	struct pump up, down;	/* client to backend; backend to client */
 	int upw, downw;		/* what each waits for (PUMP_IN...) */
 	unsigned first, tried;	/* targets: where we began, how many */
-	struct hconn *h;	/* the connect in progress, or NULL */
+	struct evconnect *ec;	/* the connect in progress, or NULL */
 	long long last;		/* last byte moved, ms (-i) */
-	struct ev_timer timer;	/* connect steps, then -i */
+	struct ev_timer timer;	/* -i */
 	struct fwd *f;
 	struct fconn *prev, *next;
 	union peer peer;
@@ -53,7 +53,6 @@ struct fwd {
 #define CONN_OF(t) ((struct fconn *)((char *)(t) - \
 	offsetof(struct fconn, timer)))
 
-static void advance(struct fconn *c);
 static void try_targets(struct fconn *c);
 
 void
@@ -113,16 +112,6 @@ listener_interest(struct fwd *f, int on)
 		f->listening = on;
 }
 
-/* Forget the connect attempts' descriptors (hconn closes them). */
-static void
-unwatch_attempts(struct fconn *c)
-{
-	size_t i;
-
-	for (i = 0; c->h && i < c->h->nfd; i++)
-		ev_del(c->f->l, c->h->p[i].fd);
-}
-
 static void
 close_fd(struct evloop *l, int fd, int reset)
 {
@@ -156,10 +145,9 @@ fwd_close(struct fconn *c, int err, const char *why)
 		    c->down.bytes, c->up.bytes, why ? ": " : "",
 		    why ? why : "");
 	ev_timer_stop(f->l, &c->timer);
-	if (c->h) {
-		unwatch_attempts(c);
-		hconn_free(c->h);
-		free(c->h);
+	if (c->ec) {
+		evconnect_cancel(c->ec);
+		free(c->ec);
 	}
 	*(c->prev ? &c->prev->next : &f->conns) = c->next;
 	if (c->next)
@@ -278,7 +266,6 @@ connected(struct fconn *c, int fd)
 	size_t n;
 	int one = 1;
 
-	ev_timer_stop(f->l, &c->timer);
 	c->bfd = fd;
 	/* Bytes go on as they come, as they would without us between. */
 	setsockopt(c->cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -299,33 +286,6 @@ connected(struct fconn *c, int fd)
 		settle(c);
 }
 
-/* A Unix-domain target answers at once or not at all. */
-static int
-connect_unix(const struct target *t)
-{
-	int fd, saved;
-
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)&t->ep.sun,
-	    t->ep.sunlen) == 0)
-		return fd;
-	saved = errno == EAGAIN ? ECONNREFUSED : errno;	/* backlog full */
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-static void
-on_attempt(struct evloop *l, int fd, unsigned got, void *arg)
-{
-	(void)l;
-	(void)fd;
-	(void)got;
-	advance(arg);
-}
-
 /* The target being tried failed with err: the next one, if any. */
 static void
 target_failed(struct fconn *c, int err)
@@ -341,37 +301,15 @@ target_failed(struct fconn *c, int err)
 	try_targets(c);
 }
 
-/*
- * Move the connect on. Its attempts are unregistered around hconn_step,
- * which may close them.
- */
+/* The connect in progress is over. */
 static void
-advance(struct fconn *c)
+on_connect(struct evconnect *ec, int fd, int err)
 {
-	struct fwd *f = c->f;
-	size_t i;
-	long long at;
-	int rc, err, fd;
+	struct fconn *c = ec->arg;
 
-	unwatch_attempts(c);
-	if ((rc = hconn_step(c->h)) == 0) {
-		for (i = 0; i < c->h->nfd; i++)
-			if (ev_add(f->l, c->h->p[i].fd, EV_OUT, on_attempt,
-			    c) < 0) {
-				fwd_close(c, errno, NULL);
-				return;
-			}
-		if ((at = hconn_wake(c->h)) >= 0 &&
-		    ev_timer_arm(f->l, &c->timer, at) < 0)
-			fwd_close(c, errno, NULL);
-		return;
-	}
-	err = errno;
-	fd = rc == 1 ? c->h->fd : -1;
-	hconn_free(c->h);
-	free(c->h);
-	c->h = NULL;
-	if (rc == 1)
+	free(ec);
+	c->ec = NULL;
+	if (fd >= 0)
 		connected(c, fd);
 	else
 		target_failed(c, err);
@@ -383,42 +321,40 @@ try_targets(struct fconn *c)
 {
 	struct fwd *f = c->f;
 	struct target *t;
-	int fd;
+	int fd, err;
 
 	if (c->tried == f->s->nfwd) {
 		fwd_close(c, 0, "no target answered");
 		return;
 	}
 	t = &f->s->targets[(c->first + c->tried) % f->s->nfwd];
-	if (t->ep.kind == EP_UNIX) {
-		if ((fd = connect_unix(t)) >= 0)
-			connected(c, fd);
-		else
-			target_failed(c, errno);
-		return;
-	}
-	if ((c->h = malloc(sizeof(*c->h))) == NULL ||
-	    hconn_start(c->h, t->res, NULL, f->s->wait_ms) < 0) {
-		free(c->h);
-		c->h = NULL;
+	if ((c->ec = malloc(sizeof(*c->ec))) == NULL) {
 		fwd_close(c, ENOMEM, NULL);
 		return;
 	}
-	advance(c);
+	c->ec->l = f->l;
+	c->ec->done = on_connect;
+	c->ec->arg = c;
+	if ((fd = evconnect_start(c->ec, &t->ep, t->res, f->s->wait_ms)) ==
+	    -2)
+		return;
+	err = errno;
+	free(c->ec);
+	c->ec = NULL;
+	if (fd >= 0)
+		connected(c, fd);
+	else
+		target_failed(c, err);
 }
 
-/* A connect step is due, or -i: nothing moved for idle_ms. */
+/* -i: nothing moved for idle_ms? */
 static void
 on_timer(struct evloop *l, struct ev_timer *t)
 {
 	struct fconn *c = CONN_OF(t);
 	long long due = c->last + c->f->s->idle_ms;
 
-	if (c->h) {
-		advance(c);
-	} else if (c->f->s->idle_ms == 0) {
-		return;
-	} else if (due <= ev_now(l)) {
+	if (due <= ev_now(l)) {
 		fwd_close(c, 0, "idle timeout");
 	} else if (ev_timer_arm(l, t, due) < 0) {
 		fwd_close(c, errno, NULL);
