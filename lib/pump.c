@@ -191,6 +191,7 @@ static int
 fill(struct pump *p, int src, int dst, struct pumpctx *x)
 {
 	ssize_t n;
+	int err;
 
 	if (p->nosplice || (p->pipe[0] < 0 && pipe_take(&x->pool,
 	    p->pipe) < 0))	/* out of descriptors: buffer this time */
@@ -201,15 +202,16 @@ fill(struct pump *p, int src, int dst, struct pumpctx *x)
 		p->inpipe = (uint32_t)n;
 		return 1;
 	}
+	err = n < 0 ? errno : 0;
 	/* Empty now: an idle direction holds no pipe. */
 	pipe_give(&x->pool, p->pipe);
 	if (n == 0)
 		p->eof = 1;
-	if (n == 0 || errno == EINTR)
+	if (n == 0 || err == EINTR)
 		return 1;
-	if (errno == EAGAIN)
+	if ((errno = err) == EAGAIN)
 		return PUMP_IN;
-	if (errno != EINVAL)
+	if (err != EINVAL)
 		return -1;
 	p->nosplice = 1;
 	return fill_buffered(p, src, dst, x);

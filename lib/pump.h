@@ -50,7 +50,7 @@ struct pump {
 };
 
 /* What pump_run waits for next. */
-enum { PUMP_DONE, PUMP_IN, PUMP_OUT };
+enum { PUMP_DONE, PUMP_IN = 2, PUMP_OUT };	/* not 1: "moved" inside */
 
 void pump_init(struct pump *p);
 /*
