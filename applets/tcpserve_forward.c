@@ -182,8 +182,7 @@ watch(struct fconn *c, int fd, unsigned *cur, unsigned want, ev_cb *fn)
 	return 0;
 }
 
-static void on_client(struct evloop *l, int fd, unsigned got, void *arg);
-static void on_backend(struct evloop *l, int fd, unsigned got, void *arg);
+static void on_socket(struct evloop *l, int fd, unsigned got, void *arg);
 
 /* After pumping: done when both directions are, else wait for them. */
 static void
@@ -197,9 +196,9 @@ settle(struct fconn *c)
 		return;
 	}
 	if (watch(c, c->cfd, &c->cev, (c->upw == PUMP_IN ? EV_IN : 0) |
-	    (c->downw == PUMP_OUT ? EV_OUT : 0), on_client) < 0 ||
+	    (c->downw == PUMP_OUT ? EV_OUT : 0), on_socket) < 0 ||
 	    watch(c, c->bfd, &c->bev, (c->downw == PUMP_IN ? EV_IN : 0) |
-	    (c->upw == PUMP_OUT ? EV_OUT : 0), on_backend) < 0) {
+	    (c->upw == PUMP_OUT ? EV_OUT : 0), on_socket) < 0) {
 		fwd_close(c, errno, NULL);
 		return;
 	}
@@ -225,34 +224,23 @@ run(struct fconn *c, struct pump *p, int *w, int src, int dst)
 	return 0;
 }
 
+/* fd, the client or the backend, is ready for the directions it serves. */
 static void
-on_client(struct evloop *l, int fd, unsigned got, void *arg)
+on_socket(struct evloop *l, int fd, unsigned got, void *arg)
 {
 	struct fconn *c = arg;
+	int client = fd == c->cfd, other = client ? c->bfd : c->cfd;
+	struct pump *from = client ? &c->up : &c->down;	/* reads fd */
+	struct pump *to = client ? &c->down : &c->up;	/* writes fd */
+	int *fromw = client ? &c->upw : &c->downw;
+	int *tow = client ? &c->downw : &c->upw;
 
 	(void)l;
-	(void)fd;
-	if (got & (EV_IN | EV_ERR) && c->upw == PUMP_IN &&
-	    run(c, &c->up, &c->upw, c->cfd, c->bfd) < 0)
+	if (got & (EV_IN | EV_ERR) && *fromw == PUMP_IN &&
+	    run(c, from, fromw, fd, other) < 0)
 		return;
-	if (got & (EV_OUT | EV_ERR) && c->downw == PUMP_OUT &&
-	    run(c, &c->down, &c->downw, c->bfd, c->cfd) < 0)
-		return;
-	settle(c);
-}
-
-static void
-on_backend(struct evloop *l, int fd, unsigned got, void *arg)
-{
-	struct fconn *c = arg;
-
-	(void)l;
-	(void)fd;
-	if (got & (EV_IN | EV_ERR) && c->downw == PUMP_IN &&
-	    run(c, &c->down, &c->downw, c->bfd, c->cfd) < 0)
-		return;
-	if (got & (EV_OUT | EV_ERR) && c->upw == PUMP_OUT &&
-	    run(c, &c->up, &c->upw, c->cfd, c->bfd) < 0)
+	if (got & (EV_OUT | EV_ERR) && *tow == PUMP_OUT &&
+	    run(c, to, tow, other, fd) < 0)
 		return;
 	settle(c);
 }

@@ -53,6 +53,18 @@ start_limited() {
 	SOCKBOX=$real
 }
 
+# both_ways N: N random bytes each way between the hash client and the
+# hash backend (start_peer back serve hash N) through the forwarder; what
+# each sent the other received, and -v counted it.
+both_ways() {
+	run -0 timeout 120 python3 "$PEER" hash "$PORT" "$1"
+	wait_for test -s "$BATS_TEST_TMPDIR/back.out"
+	read -r _ csent _ cgot <<<"$output"
+	read -r _ bsent _ bgot <"$BATS_TEST_TMPDIR/back.out"
+	[ "$csent" = "$bgot" ] && [ "$bsent" = "$cgot" ]
+	wait_log "sent $1 received $1"
+}
+
 # A port nothing listens on: bound, then closed.
 free_port() {
 	python3 -c 'import socket; s = socket.socket()
@@ -83,12 +95,7 @@ wait_log() {
 	n=$((256 << 20))
 	start_peer back serve hash "$n"
 	start_server tcpserve -v --forward "127.0.0.1:$PEER_PORT" 127.0.0.1 0
-	run -0 timeout 120 python3 "$PEER" hash "$PORT" "$n"
-	wait_for test -s "$BATS_TEST_TMPDIR/back.out"
-	read -r _ csent _ cgot <<<"$output"
-	read -r _ bsent _ bgot <"$BATS_TEST_TMPDIR/back.out"
-	[ "$csent" = "$bgot" ] && [ "$bsent" = "$cgot" ]
-	wait_log "sent $n received $n"
+	both_ways "$n"
 }
 
 @test "without descriptors for pipes, a small buffer carries the bytes" {
@@ -97,12 +104,7 @@ wait_log() {
 	# 8 descriptors: stdio, listener, loop, client, backend; no pipe.
 	SOCKBOX_ULIMIT=8 start_limited -v --max-pending 16k \
 		--forward "127.0.0.1:$PEER_PORT" 127.0.0.1 0
-	run -0 timeout 60 python3 "$PEER" hash "$PORT" "$n"
-	wait_for test -s "$BATS_TEST_TMPDIR/back.out"
-	read -r _ csent _ cgot <<<"$output"
-	read -r _ bsent _ bgot <"$BATS_TEST_TMPDIR/back.out"
-	[ "$csent" = "$bgot" ] && [ "$bsent" = "$cgot" ]
-	wait_log "sent $n received $n"
+	both_ways "$n"
 }
 
 @test "the client's end reaches the backend, whose answer still comes back" {
