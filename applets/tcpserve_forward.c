@@ -215,6 +215,12 @@ run(struct fconn *c, struct pump *p, int *w, int src, int dst)
 {
 	unsigned long long before = p->bytes;
 
+	/*
+	 * The other direction is over, so this one ending closes both
+	 * sockets, and close sends the FIN: spare the shutdown.
+	 */
+	if ((p == &c->up ? c->downw : c->upw) == PUMP_DONE)
+		p->shut = 1;
 	if ((*w = pump_run(p, src, dst, &c->f->x)) < 0) {
 		fwd_close(c, errno, NULL);
 		return -1;
@@ -256,8 +262,10 @@ connected(struct fconn *c, int fd)
 
 	c->bfd = fd;
 	/* Bytes go on as they come, as they would without us between. */
-	setsockopt(c->cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* The client's came from the listener (serve_forward). */
+	if (c->f->s->targets[(c->first + c->tried) % c->f->s->nfwd].ep.kind ==
+	    EP_INET)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (f->s->verbose)
 		warn_msg("connection from %s to %s", fmt_addrport(&c->peer.sa,
 		    where, sizeof(where)),
@@ -425,6 +433,7 @@ int
 serve_forward(struct server *s)
 {
 	struct fwd *f;
+	int one = 1;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
 	    (f->x.scratch = malloc(PUMP_READ)) == NULL)
@@ -438,6 +447,8 @@ serve_forward(struct server *s)
 	    ev_add(f->l, s->lfd, EV_IN, on_listener, f) < 0)
 		die_errno(EXIT_FAIL, "event loop");
 	f->listening = 1;
+	/* Accepted sockets inherit it: no setsockopt per client. */
+	setsockopt(s->lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ev_run(f->l) < 0)
 		die_errno(EXIT_FAIL, "wait");
 	while (f->conns)

@@ -196,7 +196,7 @@ bench_forward() {
 	echo " haproxy 2.6 mode tcp, nbthread 1; systemd-socket-proxyd behind systemd-socket-activate;"
 	echo " splice forwarder (C): tests/bench/spliceref.c, a pipe pair per connection, blocking connect;"
 	echo " failed: refused, reset, wrong answer, hung or not run within 30 s, summed over the runs;"
-	echo " RSS/PSS and fds: the forwarder and its children while the 10,000 are held)"
+	echo " RSS/PSS and fds: the forwarder and its children while the $FWD_IDLE are held)"
 	goal "bulk: sockbox >= systemd-socket-proxyd" "s >= p" \
 	    s="$(median sockbox rate)" p="$(median systemd-socket-proxyd rate)"
 	for k in 16 100; do
