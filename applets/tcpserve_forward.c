@@ -317,7 +317,7 @@ try_targets(struct fconn *c)
 {
 	struct fwd *f = c->f;
 	struct target *t;
-	int fd, err;
+	int fd;
 
 	if (c->tried == f->s->nfwd) {
 		fwd_close(c, 0, "no target answered");
@@ -331,16 +331,10 @@ try_targets(struct fconn *c)
 	c->ec->l = f->l;
 	c->ec->done = on_connect;
 	c->ec->arg = c;
-	if ((fd = evconnect_start(c->ec, &t->ep, t->res, f->s->wait_ms)) ==
+	/* Done at once (a Unix socket, a refusal): the same as later. */
+	if ((fd = evconnect_start(c->ec, &t->ep, t->res, f->s->wait_ms)) !=
 	    -2)
-		return;
-	err = errno;
-	free(c->ec);
-	c->ec = NULL;
-	if (fd >= 0)
-		connected(c, fd);
-	else
-		target_failed(c, err);
+		on_connect(c->ec, fd, fd < 0 ? errno : 0);
 }
 
 /* -i: nothing moved for idle_ms? */
