@@ -17,17 +17,19 @@ const char tcpserve_usage[] =
 "usage: tcpserve [-146vqE] [-DKk] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
-"                [--echo | --broker] [--max-pending BYTES] [-B BANNER]\n"
-"                [-l NAME] [--lookup] [--ready-fd N] [--proxy-protocol [-w SECS]]\n"
-"                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
-"                [--sockopt NAME[=VALUE]]... [--mptcp]\n"
-"                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
+"                [--echo | --broker | --forward TARGET...] [-w SECS]\n"
+"                [--max-pending BYTES] [-B BANNER] [-l NAME] [--lookup]\n"
+"                [--ready-fd N] [--proxy-protocol] [--hexdump FILE]\n"
+"                [--dump-in FILE] [--dump-out FILE] [--sockopt NAME[=VALUE]]...\n"
+"                [--mptcp] HOST PORT | --systemd[=NAME] | --fd N\n"
+"                [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
 "TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT). With --echo, send\n"
 "every byte back, many clients at once. With --broker, send every byte a\n"
-"client sends to all the other clients.\n"
+"client sends to all the other clients. With --forward, connect every\n"
+"client to a TARGET and copy bytes both ways, many clients at once.\n"
 "\n"
 "  -1               once listening, print the port on stdout (not in relay\n"
 "                   mode); also --ready-fd and NOTIFY_SOCKET (READY=1)\n"
@@ -39,19 +41,21 @@ const char tcpserve_usage[] =
 "  -k               relay: after a connection, accept the next one\n"
 "  -b BACKLOG       listen backlog (default 4096)\n"
 "  -c MAXCONN       connections at once, more wait in the backlog\n"
-"                   (default 40 with PROG; with --echo, what the\n"
-"                   descriptor limit allows)\n"
+"                   (default 40 with PROG; with --echo or --forward,\n"
+"                   what the descriptor limit allows)\n"
 "  -C PERIP         close a client address's connections beyond PERIP\n"
 "  -a CIDR          allow these clients (then deny the others)\n"
 "  -d CIDR          deny these clients; the most specific -a/-d wins\n"
 "  -u USER[:GROUP]  run as USER (and GROUP) after binding\n"
-"  -i SECS          close a connection idle for SECS (relay, echo, broker)\n"
+"  -i SECS          close a connection idle for SECS (relay, echo, broker,\n"
+"                   forward: both directions silent)\n"
 "  -t SECS          relay: after the client's end, stop sending once stdin\n"
 "                   has been idle for SECS (default 0.5; 0: until its end)\n"
 "  -T SECS          PROG: SIGTERM a program running for SECS, SIGKILL\n"
 "                   5 s later\n"
-"  -w SECS          --proxy-protocol: the time a client has to send its\n"
-"                   header (default 5)\n"
+"  -w SECS          --forward: a target that has not answered in SECS\n"
+"                   is skipped (default 10); --proxy-protocol: the time\n"
+"                   a client has to send its header (default 5)\n"
 "  --crlf           relay: send each LF of stdin as CRLF\n"
 "  --broker         relay every client's bytes to all the others; one\n"
 "                   that falls 128 KiB behind is disconnected\n"
@@ -63,7 +67,12 @@ const char tcpserve_usage[] =
 "                   client, then hex lines in hexdump's\n"
 "                   canonical layout\n"
 "  --echo           echo service\n"
-"  --max-pending BYTES  echo, broker: output all clients may have waiting, k/M/G\n"
+"  --forward TARGET forward every client to TARGET: HOST:PORT,\n"
+"                   [V6]:PORT, unix:PATH or unix:@NAME; given again,\n"
+"                   clients go to the targets in turn, and one that\n"
+"                   fails is skipped for the next\n"
+"  --max-pending BYTES  output all clients may have waiting (--echo,\n"
+"                   --broker; --forward: where splice(2) is refused), k/M/G\n"
 "                   suffixes (default 64M); past its share a client\n"
 "                   is not read, and closed if it takes nothing for 10 s\n"
 "  --mptcp          Multipath TCP (exit 1 if the kernel lacks it)\n"
@@ -300,7 +309,7 @@ serve_relay(struct server *s)
 /* ---- command line ---- */
 
 enum { OPT_RECV_ONLY = 256, OPT_SEND_ONLY, OPT_CRLF, OPT_BROKER,
-    OPT_PROXY_PROTO };
+    OPT_PROXY_PROTO, OPT_FORWARD };
 enum { OPT_ECHO = 0x1200 };	/* not 'E': that is -E */
 
 /* The relay's own options: exit 2 outside relay mode, or together. */
@@ -311,10 +320,22 @@ check_relay_opts(const struct server *s)
 	    "--recv-only" : s->send_only ? "--send-only" : s->crlf ?
 	    "--crlf" : NULL;
 
-	if (opt && (s->prog || s->echo || s->broker))
+	if (opt && (s->prog || s->echo || s->broker || s->nfwd))
 		die_usage("%s is for relay mode only", opt);
 	if (s->recv_only && s->send_only)
 		die_usage("--recv-only and --send-only exclude each other");
+}
+
+/* One more --forward TARGET, parsed later (forward_setup). */
+static void
+add_target(struct server *s, char *target)
+{
+	char **grown;
+
+	if ((grown = realloc(s->fwd, (s->nfwd + 1) * sizeof(*grown))) == NULL)
+		die_errno(EXIT_FAIL, "memory");
+	s->fwd = grown;
+	s->fwd[s->nfwd++] = target;
 }
 
 static void
@@ -334,6 +355,7 @@ parse_options(int argc, char **argv, struct server *s)
 		DUMP_LONGOPTS,
 		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
 		{ "mptcp", no_argument, NULL, OPT_MPTCP },
+		{ "forward", required_argument, NULL, OPT_FORWARD },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, pending_set = 0, ops;
@@ -363,6 +385,9 @@ parse_options(int argc, char **argv, struct server *s)
 		case 'K': xsockopt_parse(&s->so, "keepalive"); break;
 		case OPT_SOCKOPT: xsockopt_parse(&s->so, optarg); break;
 		case OPT_MPTCP: s->so.mptcp = 1; break;
+		case OPT_FORWARD:
+			add_target(s, optarg);
+			break;
 		case 'b':
 			s->backlog = (int)parse_uint(optarg, 1, 1000000,
 			    "backlog");
@@ -414,14 +439,17 @@ parse_options(int argc, char **argv, struct server *s)
 	if ((s->echo || s->broker) && s->prog)
 		die_usage("%s and PROG exclude each other",
 		    s->echo ? "--echo" : "--broker");
+	if (s->nfwd && (s->echo || s->broker || s->prog))
+		die_usage("--forward and %s exclude each other",
+		    s->echo ? "--echo" : s->broker ? "--broker" : "PROG");
 	if (s->prog && s->idle_ms > 0)
 		die_usage("-i is for relay, echo and broker modes, not PROG");
 	if (!s->prog && s->limit_ms > 0)
 		die_usage("-T is for PROG");
-	if (pending_set && !s->echo && !s->broker)
-		die_usage("--max-pending is for --echo and --broker");
-	if (s->wait_ms > 0 && !s->proxy_proto)
-		die_usage("-w is for --proxy-protocol");
+	if (pending_set && !s->echo && !s->broker && !s->nfwd)
+		die_usage("--max-pending is for --echo, --broker and --forward");
+	if (s->wait_ms > 0 && !s->proxy_proto && !s->nfwd)
+		die_usage("-w is for --forward and --proxy-protocol");
 	if ((s->echo || s->broker) && (s->dump.hex.path || s->dump.in.path ||
 	    s->dump.out.path))
 		die_usage("%s cannot be dumped; relay and PROG can",
@@ -454,13 +482,16 @@ tcpserve_main(int argc, char **argv)
 		port = parse_port(argv[optind + 1], "tcp");
 		check_family(host, s.family);
 	}
+	if (s.nfwd)
+		forward_setup(&s);
 
 	server_setup();
 	xdump_open(&s.dump);
 	/* The loop modes stop accepting before descriptors run out. */
 	if (s.maxconn == 0)
 		s.maxconn = s.prog ? DEFAULT_PROGS :
-		    s.echo || s.broker ? fd_conn_cap(1) : 1;
+		    s.echo || s.broker ? fd_conn_cap(1) : s.nfwd ? fd_conn_cap(2) :
+		    1;
 	/* Stop signals are only taken while waiting, never mid-step. */
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTERM);
@@ -484,6 +515,8 @@ tcpserve_main(int argc, char **argv)
 		rc = serve_echo(&s);
 	else if (s.broker)
 		rc = serve_broker(&s);
+	else if (s.nfwd)
+		rc = serve_forward(&s);
 	else if (s.prog)
 		rc = serve_programs(&s);
 	else
@@ -491,6 +524,7 @@ tcpserve_main(int argc, char **argv)
 	ready_stopping(&s.sv.ready);
 	free(s.acl.rules);
 	dump_close(&s.dump);
+	free(s.fwd);
 	ipcount_free(&s.perip_count);
 	return rc;
 }

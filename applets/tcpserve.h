@@ -12,7 +12,10 @@
 #include "../lib/service.h"
 #include "../lib/sockopt.h"
 
+struct target;
+
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
+#define CONNECT_WAIT_MS	10000	/* --forward: a target's time without -w */
 
 /* ucspi-tcp's tcpserver options (tcpserve_ucspi.c). */
 struct tcp_extras {
@@ -34,7 +37,11 @@ struct server {
 	int linger_set, recv_only, send_only, crlf;	/* relay options */
 	size_t max_pending;	/* --max-pending: the loop modes' output */
 	int proxy_proto;	/* --proxy-protocol: clients send a header */
-	long long wait_ms;	/* -w; 0: not given */
+	long long wait_ms;	/* -w: the header's time, a target's connect
+				   timeout; 0: not given */
+	char **fwd;		/* --forward TARGETs, nfwd of them */
+	unsigned nfwd;
+	struct target *targets;	/* fwd parsed and resolved */
 	struct acl acl;
 	struct iptable perip_count;
 	struct privs privs;
@@ -119,5 +126,8 @@ pid_t spawn_ucspi(const struct server *s, unsigned running, int fd,
 int serve_echo(struct server *s);
 int serve_programs(struct server *s);
 int serve_broker(struct server *s);
+/* Parse the --forward targets (exit 2) and resolve them (exit 1). */
+void forward_setup(struct server *s);
+int serve_forward(struct server *s);
 
 #endif

@@ -110,6 +110,16 @@ _sockbox_value()
 		COMPREPLY=($(compgen -A hostname -- "$cur")) ;;
 	--sockopt:NAME)
 		_sockbox_sockopts "$applet" "$cur" ;;
+	*:TARGET)	# HOST:PORT, unix:PATH
+		if [[ $cur == unix:* ]]; then
+			COMPREPLY=($(compgen -P unix: -f -- "${cur#unix:}"))
+		else
+			compopt -o nospace 2>/dev/null || :
+			COMPREPLY=($(compgen -S : -A hostname -- "$cur"))
+			if [[ unix: == "$cur"* ]]; then
+				COMPREPLY+=(unix:)
+			fi
+		fi ;;
 	*:PROTO)
 		if [[ $applet == getserv ]]; then
 			_sockbox_words "$cur" tcp udp

@@ -160,6 +160,8 @@ comp() {
 	# After the name, the operands again.
 	run -0 comp "$SOCKBOX" udpserve --sockopt reuseport zzsbh
 	[ "$output" = zzsbhost ]
+}
+
 @test "--mcast-if completes interface names; -M takes the next word" {
 	run -0 comp "$SOCKBOX" udpsend --mcast-if l
 	[[ "$output" == *lo* ]]

@@ -100,7 +100,7 @@ ENVPROG='echo "$TCPREMOTEIP $TCPREMOTEPORT $TCPLOCALIP $TCPLOCALPORT"; exec cat'
 		assert_usage_error tcpserve || { echo "args: $args" >&2; return 1; }
 	done
 	run -2 --separate-stderr "$SOCKBOX" tcpserve -w 5 127.0.0.1 0
-	[ "$stderr" = "tcpserve: -w is for --proxy-protocol" ]
+	[ "$stderr" = "tcpserve: -w is for --forward and --proxy-protocol" ]
 }
 
 @test "haproxy send-proxy and send-proxy-v2: PROG's environment names the original client" {

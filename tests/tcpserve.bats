@@ -93,7 +93,7 @@ cpu_ticks() {
 	run -2 --separate-stderr sb tcpserve --max-pending 10x --echo 127.0.0.1 0
 	[ "$stderr" = "tcpserve: invalid size '10x'" ]
 	run -2 --separate-stderr sb tcpserve --max-pending 1M 127.0.0.1 0 cat
-	[ "$stderr" = "tcpserve: --max-pending is for --echo and --broker" ]
+	[ "$stderr" = "tcpserve: --max-pending is for --echo, --broker and --forward" ]
 }
 
 @test "-h prints the usage; port 0 is announced, -q silences it" {

@@ -1,0 +1,457 @@
+/*
+ * tcpserve_forward.c: tcpserve --forward TARGET: every client is connected
+ * to a target (round robin, failing over) without blocking the loop, then
+ * its bytes flow both ways (lib/pump.c), each direction ending on its own.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/tcp.h>
+#include "../lib/evconnect.h"
+#include "../lib/pump.h"
+#include "tcpserve.h"
+
+#define POOL_PIPES	32	/* idle pipes kept for the next burst */
+#define PREFIX_MAX	256	/* a --send-proxy header (v2: 232 at most) */
+
+struct target {
+	struct endpoint ep;
+	struct addrinfo *res;	/* EP_INET: resolved at start-up */
+	char name[NI_MAXHOST + 16];	/* as -v logs it */
+};
+
+struct fwd;
+
+/* One client and its backend. */
+struct fconn {
+	int cfd, bfd;		/* client; backend, -1 while connecting */
+	unsigned cev, bev;	/* their interest; 0: not registered */
+	struct pump up, down;	/* client to backend; backend to client */
+	int upw, downw;		/* what each waits for (PUMP_IN...) */
+	unsigned first, tried;	/* targets: where we began, how many */
+	struct evconnect *ec;	/* the connect in progress, or NULL */
+	long long last;		/* last byte moved, ms (-i) */
+	struct ev_timer timer;	/* -i */
+	struct fwd *f;
+	struct fconn *prev, *next;
+	union peer peer;
+};
+
+struct fwd {
+	struct server *s;
+	struct evloop *l;
+	struct budget budget;
+	struct pumpctx x;
+	unsigned nconn, rr;	/* rr: the next connection's first target */
+	int listening;
+	struct ev_timer resume;
+	struct fconn *conns;
+};
+
+#define CONN_OF(t) ((struct fconn *)((char *)(t) - \
+	offsetof(struct fconn, timer)))
+
+static void try_targets(struct fconn *c);
+
+void
+forward_setup(struct server *s)
+{
+	struct target *t;
+	unsigned i;
+	int err;
+
+	if ((s->targets = calloc(s->nfwd, sizeof(*t))) == NULL)
+		die_errno(EXIT_FAIL, "memory");
+	/* Every target is checked before any is looked up. */
+	for (i = 0; i < s->nfwd; i++) {
+		t = &s->targets[i];
+		xendpoint_parse(s->fwd[i], "tcp", &t->ep);
+		fmt_endpoint(&t->ep, t->name, sizeof(t->name));
+	}
+	for (i = 0; i < s->nfwd; i++) {
+		t = &s->targets[i];
+		if (t->ep.kind == EP_INET && (err = resolve_host(t->ep.host,
+		    t->ep.port, AF_UNSPEC, SOCK_STREAM, &t->res)))
+			die_msg(EXIT_FAIL, "%s: %s", t->name, gai_msg(err));
+	}
+}
+
+static void
+free_targets(struct server *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nfwd; i++)
+		if (s->targets[i].res)
+			freeaddrinfo(s->targets[i].res);
+	free(s->targets);
+	s->targets = NULL;
+}
+
+/*
+ * The hook for --send-proxy: the bytes the backend gets before any of
+ * the client's (at most PREFIX_MAX), from the client's address and ours.
+ * None yet.
+ */
+static size_t
+conn_prefix(const struct fconn *c, char *buf, size_t len)
+{
+	(void)c;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+static void
+listener_interest(struct fwd *f, int on)
+{
+	if (on != f->listening &&
+	    ev_set(f->l, f->s->lfd, on ? EV_IN : 0) == 0)
+		f->listening = on;
+}
+
+static void
+close_fd(struct evloop *l, int fd, int reset)
+{
+	struct linger lg = { 1, 0 };
+
+	if (fd < 0)
+		return;
+	ev_del(l, fd);
+	/* A zero linger sends a reset: an error must not look like an end. */
+	if (reset)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/*
+ * Close c: reset both sides if err (a socket's error, said with -v; ours,
+ * such as ENOMEM, always said), else close them. why: a note for -v.
+ */
+static void
+fwd_close(struct fconn *c, int err, const char *why)
+{
+	struct fwd *f = c->f;
+	char where[ADDRPORT_LEN];
+
+	fmt_addrport(&c->peer.sa, where, sizeof(where));
+	if (err && (f->s->verbose || err == ENOMEM || err == ENOBUFS ||
+	    err == EMFILE || err == ENFILE))
+		warn_msg("warning: %s: %s", where, strerror(err));
+	if (f->s->verbose)
+		warn_msg("closed %s sent %llu received %llu%s%s", where,
+		    c->down.bytes, c->up.bytes, why ? ": " : "",
+		    why ? why : "");
+	ev_timer_stop(f->l, &c->timer);
+	if (c->ec) {
+		evconnect_cancel(c->ec);
+		free(c->ec);
+	}
+	*(c->prev ? &c->prev->next : &f->conns) = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	close_fd(f->l, c->cfd, err != 0);
+	close_fd(f->l, c->bfd, err != 0);
+	pump_free(&c->up, &f->x);
+	pump_free(&c->down, &f->x);
+	release_client(f->s, &c->peer.sa);
+	f->nconn--;
+	f->budget.users--;
+	free(c);
+	if (!f->listening && f->resume.slot == 0)
+		listener_interest(f, 1);
+}
+
+/* Register, change or drop fd's interest (0: not registered). */
+static int
+watch(struct fconn *c, int fd, unsigned *cur, unsigned want, ev_cb *fn)
+{
+	struct evloop *l = c->f->l;
+
+	if (want == *cur)
+		return 0;
+	/* Unregistered, a hung-up socket cannot spin the loop. */
+	if (want == 0)
+		ev_del(l, fd);
+	else if ((*cur == 0 ? ev_add(l, fd, want, fn, c) :
+	    ev_set(l, fd, want)) < 0)
+		return -1;
+	*cur = want;
+	return 0;
+}
+
+static void on_socket(struct evloop *l, int fd, unsigned got, void *arg);
+
+/* After pumping: done when both directions are, else wait for them. */
+static void
+settle(struct fconn *c)
+{
+	struct fwd *f = c->f;
+	long long due;
+
+	if (c->upw == PUMP_DONE && c->downw == PUMP_DONE) {
+		fwd_close(c, 0, NULL);
+		return;
+	}
+	if (watch(c, c->cfd, &c->cev, (c->upw == PUMP_IN ? EV_IN : 0) |
+	    (c->downw == PUMP_OUT ? EV_OUT : 0), on_socket) < 0 ||
+	    watch(c, c->bfd, &c->bev, (c->downw == PUMP_IN ? EV_IN : 0) |
+	    (c->upw == PUMP_OUT ? EV_OUT : 0), on_socket) < 0) {
+		fwd_close(c, errno, NULL);
+		return;
+	}
+	/* The idle timer moves on lazily: it looks at last when it fires. */
+	due = c->last + f->s->idle_ms;
+	if (f->s->idle_ms > 0 && c->timer.slot == 0 &&
+	    ev_timer_arm(f->l, &c->timer, due) < 0)
+		fwd_close(c, errno, NULL);
+}
+
+/* Run one direction; 0, or -1 after closing c on a failure. */
+static int
+run(struct fconn *c, struct pump *p, int *w, int src, int dst)
+{
+	unsigned long long before = p->bytes;
+
+	/*
+	 * The other direction is over, so this one ending closes both
+	 * sockets, and close sends the FIN: spare the shutdown.
+	 */
+	if ((p == &c->up ? c->downw : c->upw) == PUMP_DONE)
+		p->shut = 1;
+	if ((*w = pump_run(p, src, dst, &c->f->x)) < 0) {
+		fwd_close(c, errno, NULL);
+		return -1;
+	}
+	if (p->bytes != before)
+		c->last = ev_now(c->f->l);
+	return 0;
+}
+
+/* fd, the client or the backend, is ready for the directions it serves. */
+static void
+on_socket(struct evloop *l, int fd, unsigned got, void *arg)
+{
+	struct fconn *c = arg;
+	int client = fd == c->cfd, other = client ? c->bfd : c->cfd;
+	struct pump *from = client ? &c->up : &c->down;	/* reads fd */
+	struct pump *to = client ? &c->down : &c->up;	/* writes fd */
+	int *fromw = client ? &c->upw : &c->downw;
+	int *tow = client ? &c->downw : &c->upw;
+
+	(void)l;
+	if (got & (EV_IN | EV_ERR) && *fromw == PUMP_IN &&
+	    run(c, from, fromw, fd, other) < 0)
+		return;
+	if (got & (EV_OUT | EV_ERR) && *tow == PUMP_OUT &&
+	    run(c, to, tow, other, fd) < 0)
+		return;
+	settle(c);
+}
+
+/* The backend answered on fd: start moving bytes. */
+static void
+connected(struct fconn *c, int fd)
+{
+	struct fwd *f = c->f;
+	char where[ADDRPORT_LEN], prefix[PREFIX_MAX];
+	size_t n;
+	int one = 1;
+
+	c->bfd = fd;
+	/* Bytes go on as they come, as they would without us between. */
+	/* The client's came from the listener (serve_forward). */
+	if (c->f->s->targets[(c->first + c->tried) % c->f->s->nfwd].ep.kind ==
+	    EP_INET)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (f->s->verbose)
+		warn_msg("connection from %s to %s", fmt_addrport(&c->peer.sa,
+		    where, sizeof(where)),
+		    f->s->targets[(c->first + c->tried) % f->s->nfwd].name);
+	if ((n = conn_prefix(c, prefix, sizeof(prefix))) > 0 &&
+	    pump_queue(&c->up, prefix, n, &f->x) < 0) {
+		fwd_close(c, ENOMEM, NULL);
+		return;
+	}
+	c->last = ev_now(f->l);
+	c->downw = PUMP_IN;
+	/* The client has often sent its request already: pass it on now. */
+	if (run(c, &c->up, &c->upw, c->cfd, c->bfd) == 0)
+		settle(c);
+}
+
+/* The target being tried failed with err: the next one, if any. */
+static void
+target_failed(struct fconn *c, int err)
+{
+	struct fwd *f = c->f;
+	char where[ADDRPORT_LEN];
+
+	if (f->s->verbose || err == EMFILE || err == ENFILE || err == ENOMEM)
+		warn_msg("warning: %s: connect %s: %s", fmt_addrport(
+		    &c->peer.sa, where, sizeof(where)), f->s->targets[
+		    (c->first + c->tried) % f->s->nfwd].name, strerror(err));
+	c->tried++;
+	try_targets(c);
+}
+
+/* The connect in progress is over. */
+static void
+on_connect(struct evconnect *ec, int fd, int err)
+{
+	struct fconn *c = ec->arg;
+
+	free(ec);
+	c->ec = NULL;
+	if (fd >= 0)
+		connected(c, fd);
+	else
+		target_failed(c, err);
+}
+
+/* Connect to the next target not yet tried; close c when none is left. */
+static void
+try_targets(struct fconn *c)
+{
+	struct fwd *f = c->f;
+	struct target *t;
+	int fd;
+
+	if (c->tried == f->s->nfwd) {
+		fwd_close(c, 0, "no target answered");
+		return;
+	}
+	t = &f->s->targets[(c->first + c->tried) % f->s->nfwd];
+	if ((c->ec = malloc(sizeof(*c->ec))) == NULL) {
+		fwd_close(c, ENOMEM, NULL);
+		return;
+	}
+	c->ec->l = f->l;
+	c->ec->done = on_connect;
+	c->ec->arg = c;
+	/* Done at once (a Unix socket, a refusal): the same as later. */
+	if ((fd = evconnect_start(c->ec, &t->ep, t->res, f->s->wait_ms > 0 ?
+	    f->s->wait_ms : CONNECT_WAIT_MS)) != -2)
+		on_connect(c->ec, fd, fd < 0 ? errno : 0);
+}
+
+/* -i: nothing moved for idle_ms? */
+static void
+on_timer(struct evloop *l, struct ev_timer *t)
+{
+	struct fconn *c = CONN_OF(t);
+	long long due = c->last + c->f->s->idle_ms;
+
+	if (due <= ev_now(l)) {
+		fwd_close(c, 0, "idle timeout");
+	} else if (ev_timer_arm(l, t, due) < 0) {
+		fwd_close(c, errno, NULL);
+	}
+}
+
+/* A new client: connect it to its target; closes fd on failure. */
+static void
+fwd_add(struct fwd *f, int fd, const union peer *p)
+{
+	struct fconn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		warn_errno("warning: connection");
+		release_client(f->s, &p->sa);
+		close(fd);
+		return;
+	}
+	c->cfd = fd;
+	c->bfd = -1;
+	c->peer = *p;
+	c->f = f;
+	c->timer.fn = on_timer;
+	pump_init(&c->up);
+	pump_init(&c->down);
+	c->first = f->rr;
+	f->rr = (f->rr + 1) % f->s->nfwd;
+	c->next = f->conns;
+	if (c->next)
+		c->next->prev = c;
+	f->conns = c;
+	f->nconn++;
+	f->budget.users++;
+	try_targets(c);
+}
+
+static void
+on_resume(struct evloop *l, struct ev_timer *t)
+{
+	struct fwd *f = (struct fwd *)((char *)t -
+	    offsetof(struct fwd, resume));
+
+	(void)l;
+	if (f->nconn < f->s->maxconn)
+		listener_interest(f, 1);
+}
+
+/* Accept every waiting client, or stop listening while full or starved. */
+static void
+on_listener(struct evloop *l, int fd, unsigned got, void *arg)
+{
+	struct fwd *f = arg;
+	struct server *s = f->s;
+	union peer p;
+	int cfd;
+
+	(void)fd;
+	(void)got;
+	while (f->nconn < s->maxconn) {
+		if ((cfd = accept_client(s, &p, SOCK_NONBLOCK)) == -2)
+			continue;
+		if (cfd >= 0) {
+			fwd_add(f, cfd, &p);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		if (accept_failed(s)) {
+			listener_interest(f, 0);
+			if (ev_timer_arm(l, &f->resume, ev_now(l) +
+			    BACKOFF_MS) < 0)
+				listener_interest(f, 1);
+			return;
+		}
+	}
+	listener_interest(f, 0);
+}
+
+int
+serve_forward(struct server *s)
+{
+	struct fwd *f;
+	int one = 1;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->x.scratch = malloc(PUMP_READ)) == NULL)
+		die_errno(EXIT_FAIL, "memory");
+	f->s = s;
+	f->budget.limit = s->max_pending;
+	f->x.budget = &f->budget;
+	f->x.pool.max = POOL_PIPES;
+	f->resume.fn = on_resume;
+	if ((f->l = evloop_new(&s->waitmask)) == NULL ||
+	    ev_add(f->l, s->lfd, EV_IN, on_listener, f) < 0)
+		die_errno(EXIT_FAIL, "event loop");
+	f->listening = 1;
+	/* Accepted sockets inherit it: no setsockopt per client. */
+	setsockopt(s->lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (ev_run(f->l) < 0)
+		die_errno(EXIT_FAIL, "wait");
+	while (f->conns)
+		fwd_close(f->conns, 0, NULL);
+	ev_timer_stop(f->l, &f->resume);
+	evloop_free(f->l);
+	pipepool_free(&f->x.pool);
+	free(f->x.scratch);
+	free(f);
+	free_targets(s);
+	return EXIT_OK;
+}
