@@ -70,6 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_number(s, 0, ULLONG_MAX);
 	check_number(s, 1, 65535);
 	check_number(s, 10, 10);
+	check_number(s, 1, 2);		/* a digit above max: no wrap */
 	check_size(s, 0, ULLONG_MAX);
 	check_size(s, 1, 1ULL << 30);
 	check_size(s, 1024, 65536);

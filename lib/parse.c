@@ -22,11 +22,14 @@ scan_uint(const char *s, size_t n, unsigned long long max,
 	if (n == 0)
 		return -1;
 	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
 		if (!isdigit((unsigned char)s[i]))
 			return -1;
-		if (v > (max - (unsigned)(s[i] - '0')) / 10)
+		/* d > max first: max - d must not wrap ("3" with max 2). */
+		if (d > max || v > (max - d) / 10)
 			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;
