@@ -19,10 +19,10 @@ const char tcpserve_usage[] =
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
 "                [--echo | --broker | --forward TARGET...] [-w SECS]\n"
 "                [--max-pending BYTES] [-B BANNER] [-l NAME] [--lookup]\n"
-"                [--ready-fd N] [--proxy-protocol] [--hexdump FILE]\n"
-"                [--dump-in FILE] [--dump-out FILE] [--sockopt NAME[=VALUE]]...\n"
-"                [--mptcp] HOST PORT | --systemd[=NAME] | --fd N\n"
-"                [PROG [ARGS...]]\n"
+"                [--ready-fd N] [--proxy-protocol] [--send-proxy[=1|2]]\n"
+"                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
+"                [--sockopt NAME[=VALUE]]... [--mptcp]\n"
+"                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
@@ -76,6 +76,9 @@ const char tcpserve_usage[] =
 "                   suffixes (default 64M); past its share a client\n"
 "                   is not read, and closed if it takes nothing for 10 s\n"
 "  --mptcp          Multipath TCP (exit 1 if the kernel lacks it)\n"
+"  --send-proxy[=1|2]  --forward: start what goes to the target with a\n"
+"                   PROXY header (v1 text, the default, or v2) naming\n"
+"                   the client and the address it reached\n"
 "  --proxy-protocol every client starts with a PROXY header (v1 or v2, as\n"
 "                   haproxy sends): its addresses stand for the client's\n"
 "                   and ours in -a/-d, -C, -v and the environment\n"
@@ -309,7 +312,7 @@ serve_relay(struct server *s)
 /* ---- command line ---- */
 
 enum { OPT_RECV_ONLY = 256, OPT_SEND_ONLY, OPT_CRLF, OPT_BROKER,
-    OPT_PROXY_PROTO, OPT_FORWARD };
+    OPT_PROXY_PROTO, OPT_FORWARD, OPT_SEND_PROXY };
 enum { OPT_ECHO = 0x1200 };	/* not 'E': that is -E */
 
 /* The relay's own options: exit 2 outside relay mode, or together. */
@@ -356,6 +359,7 @@ parse_options(int argc, char **argv, struct server *s)
 		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
 		{ "mptcp", no_argument, NULL, OPT_MPTCP },
 		{ "forward", required_argument, NULL, OPT_FORWARD },
+		{ "send-proxy", optional_argument, NULL, OPT_SEND_PROXY },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, pending_set = 0, ops;
@@ -387,6 +391,10 @@ parse_options(int argc, char **argv, struct server *s)
 		case OPT_MPTCP: s->so.mptcp = 1; break;
 		case OPT_FORWARD:
 			add_target(s, optarg);
+			break;
+		case OPT_SEND_PROXY:
+			s->send_proxy = optarg ? (int)parse_uint(optarg, 1, 2,
+			    "PROXY protocol version") : 1;
 			break;
 		case 'b':
 			s->backlog = (int)parse_uint(optarg, 1, 1000000,
@@ -448,6 +456,8 @@ parse_options(int argc, char **argv, struct server *s)
 		die_usage("-T is for PROG");
 	if (pending_set && !s->echo && !s->broker && !s->nfwd)
 		die_usage("--max-pending is for --echo, --broker and --forward");
+	if (s->send_proxy && !s->nfwd)
+		die_usage("--send-proxy is for --forward");
 	if (s->wait_ms > 0 && !s->proxy_proto && !s->nfwd)
 		die_usage("-w is for --forward and --proxy-protocol");
 	if ((s->echo || s->broker) && (s->dump.hex.path || s->dump.in.path ||

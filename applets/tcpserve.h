@@ -37,6 +37,7 @@ struct server {
 	int linger_set, recv_only, send_only, crlf;	/* relay options */
 	size_t max_pending;	/* --max-pending: the loop modes' output */
 	int proxy_proto;	/* --proxy-protocol: clients send a header */
+	int send_proxy;		/* --send-proxy: the version, 0: none */
 	long long wait_ms;	/* -w: the header's time, a target's connect
 				   timeout; 0: not given */
 	char **fwd;		/* --forward TARGETs, nfwd of them */
@@ -83,8 +84,9 @@ void log_conn(const struct server *s, const char *what, const union peer *p);
 
 /*
  * Accepting on the event loop (tcpserve_loop.c), for the modes that serve
- * every client in one process. add takes over a client: 0, or -1 when it
- * could not (it has closed fd and released it then).
+ * every client in one process. add takes over a client: 0 (it may have
+ * closed it already, calling acceptor_closed), or -1 when it could not
+ * (it has closed fd and released it then).
  */
 struct acceptor {
 	struct server *s;

@@ -11,7 +11,7 @@
 #include <netinet/tcp.h>
 #include "../lib/evconnect.h"
 #include "../lib/pump.h"
-#include "tcpserve.h"
+#include "tcpserve_pp.h"
 
 #define POOL_PIPES	32	/* idle pipes kept for the next burst */
 #define PREFIX_MAX	256	/* a --send-proxy header (v2: 232 at most) */
@@ -33,20 +33,24 @@ struct fconn {
 	unsigned first, tried;	/* targets: where we began, how many */
 	struct evconnect *ec;	/* the connect in progress, or NULL */
 	long long last;		/* last byte moved, ms (-i) */
-	struct ev_timer timer;	/* -i */
+	struct ev_timer timer;	/* -i, or the PROXY header's deadline */
+	struct pp_reader *pp;	/* --proxy-protocol: its header is coming */
+	struct sockaddr_storage local;	/* ours, as the header named it */
+	int has_local;
+	struct dump_conn dcs;	/* --hexdump &c: this connection's */
 	struct fwd *f;
 	struct fconn *prev, *next;
 	union peer peer;
 };
 
 struct fwd {
+	struct acceptor a;	/* first: a forwarder is its acceptor */
 	struct server *s;
 	struct evloop *l;
 	struct budget budget;
 	struct pumpctx x;
-	unsigned nconn, rr;	/* rr: the next connection's first target */
-	int listening;
-	struct ev_timer resume;
+	struct source src;	/* --sockopt for the backends' sockets */
+	unsigned rr;		/* the next connection's first target */
 	struct fconn *conns;
 };
 
@@ -91,25 +95,23 @@ free_targets(struct server *s)
 }
 
 /*
- * The hook for --send-proxy: the bytes the backend gets before any of
- * the client's (at most PREFIX_MAX), from the client's address and ours.
- * None yet.
+ * --send-proxy: the PROXY header the backend gets before any of the
+ * client's bytes (at most PREFIX_MAX), naming the client and the address
+ * it reached: the real ones, or those its own header named.
  */
 static size_t
 conn_prefix(const struct fconn *c, char *buf, size_t len)
 {
-	(void)c;
-	(void)buf;
-	(void)len;
-	return 0;
-}
+	struct sockaddr_storage local;
 
-static void
-listener_interest(struct fwd *f, int on)
-{
-	if (on != f->listening &&
-	    ev_set(f->l, f->s->lfd, on ? EV_IN : 0) == 0)
-		f->listening = on;
+	if (c->f->s->send_proxy == 0)
+		return 0;
+	if (c->has_local)
+		local = c->local;
+	else if (local_addr(c->cfd, &local) < 0)
+		local.ss_family = AF_UNSPEC;	/* the header says UNKNOWN */
+	return pp_build(buf, len, c->f->s->send_proxy, &c->peer.sa,
+	    (struct sockaddr *)&local);
 }
 
 static void
@@ -156,12 +158,15 @@ fwd_close(struct fconn *c, int err, const char *why)
 	close_fd(f->l, c->bfd, err != 0);
 	pump_free(&c->up, &f->x);
 	pump_free(&c->down, &f->x);
-	release_client(f->s, &c->peer.sa);
-	f->nconn--;
+	if (c->pp) {			/* never let in, nothing counted */
+		pp_reader_free(c->pp);
+		free(c->pp);
+	} else {
+		release_client(f->s, &c->peer.sa);
+	}
 	f->budget.users--;
 	free(c);
-	if (!f->listening && f->resume.slot == 0)
-		listener_interest(f, 1);
+	acceptor_closed(&f->a);
 }
 
 /* Register, change or drop fd's interest (0: not registered). */
@@ -183,6 +188,7 @@ watch(struct fconn *c, int fd, unsigned *cur, unsigned want, ev_cb *fn)
 }
 
 static void on_socket(struct evloop *l, int fd, unsigned got, void *arg);
+static void header_in(struct fconn *c);
 
 /* After pumping: done when both directions are, else wait for them. */
 static void
@@ -242,6 +248,10 @@ on_socket(struct evloop *l, int fd, unsigned got, void *arg)
 	int *tow = client ? &c->downw : &c->upw;
 
 	(void)l;
+	if (c->pp) {
+		header_in(c);
+		return;
+	}
 	if (got & (EV_IN | EV_ERR) && *fromw == PUMP_IN &&
 	    run(c, from, fromw, fd, other) < 0)
 		return;
@@ -270,8 +280,17 @@ connected(struct fconn *c, int fd)
 		warn_msg("connection from %s to %s", fmt_addrport(&c->peer.sa,
 		    where, sizeof(where)),
 		    f->s->targets[(c->first + c->tried) % f->s->nfwd].name);
-	if ((n = conn_prefix(c, prefix, sizeof(prefix))) > 0 &&
-	    pump_queue(&c->up, prefix, n, &f->x) < 0) {
+	/* A dump sees every byte: no splice then. */
+	if ((c->up.dump = c->down.dump = dump_conn_init(&c->dcs, &f->s->dump,
+	    &c->peer.sa)) != NULL) {
+		c->up.dumpdir = DUMP_IN;
+		c->down.dumpdir = DUMP_OUT;
+		c->up.nosplice = c->down.nosplice = 1;
+	}
+	if (((n = conn_prefix(c, prefix, sizeof(prefix))) > 0 &&
+	    pump_queue(&c->up, prefix, n, &f->x) < 0) ||
+	    (f->s->x.banner_len > 0 && pump_queue(&c->down, f->s->x.banner,
+	    f->s->x.banner_len, &f->x) < 0)) {
 		fwd_close(c, ENOMEM, NULL);
 		return;
 	}
@@ -331,20 +350,45 @@ try_targets(struct fconn *c)
 	c->ec->l = f->l;
 	c->ec->done = on_connect;
 	c->ec->arg = c;
+	c->ec->src = &f->src;
 	/* Done at once (a Unix socket, a refusal): the same as later. */
 	if ((fd = evconnect_start(c->ec, &t->ep, t->res, f->s->wait_ms > 0 ?
 	    f->s->wait_ms : CONNECT_WAIT_MS)) != -2)
 		on_connect(c->ec, fd, fd < 0 ? errno : 0);
 }
 
-/* -i: nothing moved for idle_ms? */
+/* Its PROXY header may be in: then its target, the data after it waits. */
+static void
+header_in(struct fconn *c)
+{
+	int rc = take_header(c->f->s, c->cfd, c->pp, &c->peer, &c->local,
+	    &c->has_local);
+
+	if (rc < 0) {
+		fwd_close(c, 0, NULL);
+	} else if (rc > 0) {
+		pp_reader_free(c->pp);
+		free(c->pp);
+		c->pp = NULL;
+		ev_timer_stop(c->f->l, &c->timer);
+		if (watch(c, c->cfd, &c->cev, 0, on_socket) < 0)
+			fwd_close(c, errno, NULL);
+		else
+			try_targets(c);
+	}
+}
+
+/* -i: nothing moved for idle_ms? A header not in by its deadline? */
 static void
 on_timer(struct evloop *l, struct ev_timer *t)
 {
 	struct fconn *c = CONN_OF(t);
 	long long due = c->last + c->f->s->idle_ms;
 
-	if (due <= ev_now(l)) {
+	if (c->pp) {
+		header_failed(c->f->s, &c->peer, "timed out");
+		fwd_close(c, 0, NULL);
+	} else if (due <= ev_now(l)) {
 		fwd_close(c, 0, "idle timeout");
 	} else if (ev_timer_arm(l, t, due) < 0) {
 		fwd_close(c, errno, NULL);
@@ -352,22 +396,27 @@ on_timer(struct evloop *l, struct ev_timer *t)
 }
 
 /* A new client: connect it to its target; closes fd on failure. */
-static void
-fwd_add(struct fwd *f, int fd, const union peer *p)
+static int
+fwd_add(struct acceptor *a, int fd, const union peer *p)
 {
+	struct fwd *f = (struct fwd *)a;
 	struct fconn *c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (f->s->proxy_proto && (c->pp = calloc(1, sizeof(*c->pp))) == NULL)) {
+		free(c);
 		warn_errno("warning: connection");
-		release_client(f->s, &p->sa);
+		if (!f->s->proxy_proto)
+			release_client(f->s, &p->sa);
 		close(fd);
-		return;
+		return -1;
 	}
 	c->cfd = fd;
 	c->bfd = -1;
 	c->peer = *p;
 	c->f = f;
 	c->timer.fn = on_timer;
+	c->last = ev_now(f->l);
 	pump_init(&c->up);
 	pump_init(&c->down);
 	c->first = f->rr;
@@ -376,51 +425,16 @@ fwd_add(struct fwd *f, int fd, const union peer *p)
 	if (c->next)
 		c->next->prev = c;
 	f->conns = c;
-	f->nconn++;
 	f->budget.users++;
-	try_targets(c);
-}
-
-static void
-on_resume(struct evloop *l, struct ev_timer *t)
-{
-	struct fwd *f = (struct fwd *)((char *)t -
-	    offsetof(struct fwd, resume));
-
-	(void)l;
-	if (f->nconn < f->s->maxconn)
-		listener_interest(f, 1);
-}
-
-/* Accept every waiting client, or stop listening while full or starved. */
-static void
-on_listener(struct evloop *l, int fd, unsigned got, void *arg)
-{
-	struct fwd *f = arg;
-	struct server *s = f->s;
-	union peer p;
-	int cfd;
-
-	(void)fd;
-	(void)got;
-	while (f->nconn < s->maxconn) {
-		if ((cfd = accept_client(s, &p, SOCK_NONBLOCK)) == -2)
-			continue;
-		if (cfd >= 0) {
-			fwd_add(f, cfd, &p);
-			continue;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		if (accept_failed(s)) {
-			listener_interest(f, 0);
-			if (ev_timer_arm(l, &f->resume, ev_now(l) +
-			    BACKOFF_MS) < 0)
-				listener_interest(f, 1);
-			return;
-		}
+	if (c->pp == NULL) {
+		try_targets(c);
+	} else if (ev_timer_arm(f->l, &c->timer, c->last +
+	    header_wait(f->s)) < 0 ||
+	    watch(c, c->cfd, &c->cev, EV_IN, on_socket) < 0) {
+		fwd_close(c, errno, NULL);
 	}
-	listener_interest(f, 0);
+	/* Closed already or not, it was taken: fwd_close counted it out. */
+	return 0;
 }
 
 int
@@ -436,18 +450,17 @@ serve_forward(struct server *s)
 	f->budget.limit = s->max_pending;
 	f->x.budget = &f->budget;
 	f->x.pool.max = POOL_PIPES;
-	f->resume.fn = on_resume;
+	f->src.opts = &s->so;
 	if ((f->l = evloop_new(&s->waitmask)) == NULL ||
-	    ev_add(f->l, s->lfd, EV_IN, on_listener, f) < 0)
+	    acceptor_start(&f->a, s, f->l, fwd_add) < 0)
 		die_errno(EXIT_FAIL, "event loop");
-	f->listening = 1;
 	/* Accepted sockets inherit it: no setsockopt per client. */
 	setsockopt(s->lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ev_run(f->l) < 0)
 		die_errno(EXIT_FAIL, "wait");
 	while (f->conns)
 		fwd_close(f->conns, 0, NULL);
-	ev_timer_stop(f->l, &f->resume);
+	ev_timer_stop(f->l, &f->a.resume);
 	evloop_free(f->l);
 	pipepool_free(&f->x.pool);
 	free(f->x.scratch);

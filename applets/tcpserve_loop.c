@@ -42,8 +42,10 @@ on_listener(struct evloop *l, int fd, unsigned got, void *arg)
 		if ((cfd = accept_client(s, &p, SOCK_NONBLOCK)) == -2)
 			continue;
 		if (cfd >= 0) {
-			if (a->add(a, cfd, &p) == 0)
-				a->nconn++;
+			/* Counted first: add may be done with it already. */
+			a->nconn++;
+			if (a->add(a, cfd, &p) < 0)
+				a->nconn--;
 			continue;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)

@@ -106,7 +106,7 @@ evconnect_start(struct evconnect *ec, const struct endpoint *ep,
 	if (ep->kind == EP_UNIX)
 		return connect_unix(ep);
 	/* No source address: socket_for never binds, so never exits. */
-	if (hconn_start(&ec->h, res, NULL, timeout_ms) < 0)
+	if (hconn_start(&ec->h, res, ec->src, timeout_ms) < 0)
 		return -1;
 	return step(ec);
 }

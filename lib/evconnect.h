@@ -16,10 +16,11 @@ struct evconnect {
 	/* Told once, later: fd connected (non-blocking, yours), or -1, err. */
 	void (*done)(struct evconnect *ec, int fd, int err);
 	void *arg;		/* the caller's */
+	const struct source *src;	/* options for the sockets, or NULL */
 };
 
 /*
- * Start connecting ec (l, done and arg set) to ep, whose addresses are res
+ * Start connecting ec (l, done, arg and src set) to ep, whose addresses are res
  * (EP_INET), giving up after timeout_ms (0: never). Returns a connected
  * socket at once (a Unix socket, or a quick loopback connect), -2 when in
  * progress (done is called later), or -1 with errno. done is never called

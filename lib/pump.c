@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include "dump.h"
 #include "pump.h"
 
 /* A splice at most: a pipe's default capacity. */
@@ -110,14 +111,19 @@ pump_queue(struct pump *p, const void *data, size_t n, struct pumpctx *x)
 	return 0;
 }
 
-/* Count n delivered bytes, the queued ones first and not at all. */
+/*
+ * Count n bytes data delivered, the queued ones first and not at all;
+ * the others are dumped if asked (data NULL: spliced, never dumped).
+ */
 static void
-count(struct pump *p, size_t n)
+count(struct pump *p, const char *data, size_t n)
 {
 	size_t q = n < p->uncounted ? n : p->uncounted;
 
 	p->uncounted -= (uint32_t)q;
 	p->bytes += n - q;
+	if (p->dump && data && n > q)
+		dump_stream(p->dump, p->dumpdir, data + q, n - q);
 }
 
 /* Deliver what is held: 1 when all is gone, 0 if dst is full, -1. */
@@ -131,8 +137,8 @@ flush(struct pump *p, int dst, struct pumpctx *x)
 		n = send(dst, p->buf + p->off, p->len - p->off, MSG_NOSIGNAL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		count(p, p->buf + p->off, (size_t)n);
 		p->off += (uint32_t)n;
-		count(p, (size_t)n);
 		if (p->off == p->len)
 			drop_buf(p, x);
 	}
@@ -142,7 +148,7 @@ flush(struct pump *p, int dst, struct pumpctx *x)
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		p->inpipe -= (uint32_t)n;
-		count(p, (size_t)n);
+		count(p, NULL, (size_t)n);
 	}
 	return 1;
 }
@@ -172,7 +178,7 @@ fill_buffered(struct pump *p, int src, int dst, struct pumpctx *x)
 			return -1;
 		w = 0;
 	}
-	count(p, (size_t)w);
+	count(p, x->scratch, (size_t)w);
 	if (peek) {
 		/* Peeked bytes are there: consuming them cannot block. */
 		if (w > 0 && recv(src, x->scratch, (size_t)w, 0) != w) {

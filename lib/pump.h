@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include "evloop.h"
 
+struct dump_conn;	/* lib/dump.h */
+
 /*
  * Empty pipes not in use, kept for the next burst of data. An idle
  * connection holds none: 10,000 of them then cost no descriptors beyond
@@ -47,6 +49,9 @@ struct pump {
 	unsigned char eof;	/* src ended */
 	unsigned char shut;	/* dst shut down for writing */
 	unsigned char nosplice;	/* splice refused (EINVAL): buffer */
+	/* --hexdump &c: each byte delivered, as dir (set nosplice too) */
+	struct dump_conn *dump;
+	int dumpdir;
 };
 
 /* What pump_run waits for next. */

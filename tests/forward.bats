@@ -333,3 +333,46 @@ s = socket.create_connection(('127.0.0.1', $PORT)); time.sleep(30)" 3>&- &
 	_sockbox
 	[ "${COMPREPLY[*]}" = "unix:$BATS_TEST_TMPDIR/app.sock" ]
 }
+
+@test "--forward --hexdump: both directions rebuilt from the dump are what passed; -B greets first" {
+	start_server tcpserve --echo 127.0.0.1 0
+	back=$PORT
+	head -c 70001 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	SERVER_PID2=$SERVER_PID
+	start_server tcpserve -B 'hello
+' --hexdump "$BATS_TEST_TMPDIR/dump" --forward "127.0.0.1:$back" 127.0.0.1 0
+	run -0 sh -c "'$SOCKBOX' tcpconnect -t 0 127.0.0.1 $PORT <'$BATS_TEST_TMPDIR/in' >'$BATS_TEST_TMPDIR/out'"
+	# The banner, then the echo.
+	[ "$(head -c 6 "$BATS_TEST_TMPDIR/out")" = hello ]
+	tail -c +7 "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
+	wait_for grep -q '^>' "$BATS_TEST_TMPDIR/dump"
+	python3 "$BATS_TEST_DIRNAME/dump_parse.py" "$BATS_TEST_TMPDIR/dump" '<' |
+	    cmp - "$BATS_TEST_TMPDIR/in"
+	wait_for sh -c "python3 '$BATS_TEST_DIRNAME/dump_parse.py' '$BATS_TEST_TMPDIR/dump' '>' | cmp -s - '$BATS_TEST_TMPDIR/in'"
+	grep -q '^< [0-9]* bytes +[0-9.]*s 127.0.0.1:[0-9]*$' "$BATS_TEST_TMPDIR/dump"
+	kill "$SERVER_PID2"
+	wait "$SERVER_PID2" || true
+}
+
+@test "--forward --sockopt: the backend's socket gets the options too" {
+	start_server tcpserve --echo 127.0.0.1 0
+	back=$PORT
+	SERVER_PID2=$SERVER_PID
+	start_server tcpserve --sockopt tos=0x20 --forward "127.0.0.1:$back" 127.0.0.1 0
+	# A client holds its connection open while the forwarder's sockets
+	# are read back (sockopt_peer.py takes them with pidfd_getfd).
+	python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"x")
+s.recv(1)
+time.sleep(20)' "$PORT" 3>&- &
+	client=$!
+	python3 "$BATS_TEST_DIRNAME/sockopt_peer.py" pid "$SERVER_PID" "$BATS_TEST_TMPDIR/opts"
+	wait_for sh -c "[ \$(grep -c 'listen=0' '$BATS_TEST_TMPDIR/opts') -ge 2 ] || python3 '$BATS_TEST_DIRNAME/sockopt_peer.py' pid $SERVER_PID '$BATS_TEST_TMPDIR/opts'"
+	kill "$client" "$SERVER_PID2"
+	wait "$client" "$SERVER_PID2" || true
+	cat "$BATS_TEST_TMPDIR/opts"
+	# The client's socket (inherited from the listener) and the backend's.
+	[ "$(grep 'listen=0' "$BATS_TEST_TMPDIR/opts" | grep -c ' tos=32\b')" = 2 ]
+}

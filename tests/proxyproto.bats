@@ -16,7 +16,7 @@ setup() {
 
 teardown() {
 	local pid
-	for pid in ${HA_PID:-} ${SLOW_PID:-}; do
+	for pid in ${HA_PID:-} ${SLOW_PID:-} ${FWD_PID:-}; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
@@ -26,7 +26,7 @@ teardown() {
 	fi
 }
 
-# start_haproxy OPTION BACKEND_PORT: haproxy on 127.0.0.3 in front of
+# start_haproxy OPTION BACKEND_PORT [BIND_OPTION]: haproxy on 127.0.0.3 in front of
 # 127.0.0.1:BACKEND_PORT, OPTION (send-proxy, send-proxy-v2) on its server
 # line; sets HA_PORT and HA_PID. haproxy cannot listen on port 0 and say
 # which it got: it takes a port found free just before, and if another
@@ -44,7 +44,7 @@ start_haproxy() {
 		    timeout client 30s
 		    timeout server 30s
 		frontend fe
-		    bind 127.0.0.3:$HA_PORT
+		    bind 127.0.0.3:$HA_PORT ${3:-}
 		    default_backend be
 		backend be
 		    server s1 127.0.0.1:$2 $1
@@ -289,4 +289,53 @@ a.close()
 	[ "$(cat server.out)" = "to stdout" ]
 	grep -q "PROXY header: not a PROXY header" "$ERR"
 	grep -q "connection from 192.0.2.1:1234$" "$ERR"
+}
+
+@test "--forward --send-proxy v1 and v2: haproxy (accept-proxy) behind it reads the client from our header" {
+	need haproxy
+	# client 127.0.0.2 -> tcpserve --forward --send-proxy -> haproxy
+	# accept-proxy, send-proxy-v2 -> tcpserve --proxy-protocol PROG: only
+	# our header can have told haproxy who the client was.
+	start_server tcpserve --proxy-protocol 127.0.0.1 0 sh -c "$ENVPROG"
+	start_haproxy send-proxy-v2 "$PORT" accept-proxy
+	for v in 1 2; do
+		"$SOCKBOX" tcpserve --send-proxy=$v --forward "127.0.0.3:$HA_PORT" \
+		    127.0.0.1 0 2>fwd.err 3>&- &
+		FWD_PID=$!
+		wait_for grep -q 'listening on' fwd.err
+		fport=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' fwd.err)
+		talk "$fport" "b'after both headers'" --host 127.0.0.1 --src 127.0.0.2
+		[ "${lines[0]}" = "127.0.0.2 $SPORT 127.0.0.1 $fport" ] || {
+			echo "v$v: $output" >&2
+			return 1
+		}
+		[ "${lines[1]}" = "after both headers" ]
+		kill "$FWD_PID"
+		wait "$FWD_PID" || true
+		FWD_PID=
+	done
+}
+
+@test "--proxy-protocol in front of --forward: the header's client is logged and passed on with --send-proxy" {
+	start_server tcpserve --proxy-protocol 127.0.0.1 0 sh -c "$ENVPROG"
+	"$SOCKBOX" tcpserve -v --proxy-protocol --send-proxy --forward \
+	    "127.0.0.1:$PORT" 127.0.0.1 0 2>fwd.err 3>&- &
+	FWD_PID=$!
+	wait_for grep -q 'listening on' fwd.err
+	fport=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' fwd.err)
+	run -0 python3 - "$fport" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"PROXY TCP4 127.0.0.9 127.0.0.8 4444 8080\r\npayload\n")
+f = s.makefile("rb")
+print(f.readline().decode().strip())
+print(f.readline().decode().strip())
+PY
+	[ "${lines[0]}" = "127.0.0.9 4444 127.0.0.8 8080" ]
+	[ "${lines[1]}" = payload ]
+	grep -q '^tcpserve: connection from 127.0.0.9:4444 to 127.0.0.1:' fwd.err
+	run -2 --separate-stderr "$SOCKBOX" tcpserve --send-proxy 127.0.0.1 0
+	[ "$stderr" = "tcpserve: --send-proxy is for --forward" ]
+	run -2 --separate-stderr "$SOCKBOX" tcpserve --send-proxy=3 --forward 127.0.0.1:1 127.0.0.1 0
+	[ "$stderr" = "tcpserve: invalid PROXY protocol version '3'" ]
 }
