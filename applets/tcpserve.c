@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,7 +23,10 @@ const char tcpserve_usage[] =
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
 "TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT). With --echo, send\n"
-"every byte back, many clients at once.\n"
+"every byte back, many clients at once. With -U, on a Unix-domain socket\n"
+"(PROG's environment: PROTO=UNIX, UNIXLOCALPATH, UNIXLOCALPID,\n"
+"UNIXLOCALUID, UNIXLOCALGID, UNIXREMOTEPID, UNIXREMOTEEUID,\n"
+"UNIXREMOTEEGID, as ucspi-unix's unixserver).\n"
 "\n"
 "  -4, -6           IPv4 or IPv6 only (a wildcard HOST serves both)\n"
 "  -v               announce the address; log each connection\n"
@@ -35,8 +39,13 @@ const char tcpserve_usage[] =
 "  -C PERIP         close a client address's connections beyond PERIP\n"
 "  -a CIDR          allow these clients (then deny the others)\n"
 "  -d CIDR          deny these clients; the most specific -a/-d wins\n"
-"  -u USER[:GROUP]  run as USER (and GROUP) after binding\n"
+"  -u USER[:GROUP]  run as USER (and GROUP) after binding; -U's file\n"
+"                   is theirs\n"
+"  -U PATH          listen on the Unix-domain socket PATH instead (@NAME:\n"
+"                   abstract); a stale socket file is replaced, and the\n"
+"                   file is removed at exit\n"
 "  -i SECS          close a connection idle for SECS (relay, echo)\n"
+"  -m MODE          -U: the socket file's permissions, octal (e.g. 660)\n"
 "  -t SECS          relay: after the client's end, stop sending once stdin\n"
 "                   has been idle for SECS (default 0.5; 0: until its end)\n"
 "  -T SECS          PROG: SIGTERM a program running for SECS, SIGKILL\n"
@@ -59,12 +68,20 @@ int
 accept_client(struct server *s, union peer *p, int flags)
 {
 	char where[ADDRPORT_LEN];
-	socklen_t len = sizeof(*p);
+	socklen_t len = sizeof(p->un.sun);
 	int fd;
 
+	/* Zeroed: a Unix address is only as long as its name (if any). */
+	memset(p, 0, sizeof(*p));
 	if ((fd = accept4(s->lfd, &p->sa, &len, SOCK_CLOEXEC | flags)) < 0)
 		return -1;
 	s->warned = 0;
+	/* -a/-d and -C are for addresses: not given with -U. */
+	if (p->sa.sa_family == AF_UNIX) {
+		if (peer_cred(fd, &p->un.cred) < 0)
+			p->un.cred.pid = 0;
+		return fd;
+	}
 	if (!acl_allows(&s->acl, &p->sa)) {
 		if (s->verbose)
 			warn_msg("denied %s", fmt_addrport(&p->sa, where,
@@ -117,14 +134,24 @@ accept_failed(struct server *s)
 	return 1;
 }
 
+char *
+fmt_peer(const union peer *p, char *buf, size_t len)
+{
+	if (p->sa.sa_family == AF_UNIX && p->un.cred.pid > 0)
+		snprintf(buf, len, "pid=%ld,uid=%ld", (long)p->un.cred.pid,
+		    (long)p->un.cred.uid);
+	else
+		fmt_addrport(&p->sa, buf, len);
+	return buf;
+}
+
 void
 log_conn(const struct server *s, const char *what, const union peer *p)
 {
 	char where[ADDRPORT_LEN];
 
 	if (s->verbose)
-		warn_msg("%s %s", what, fmt_addrport(&p->sa, where,
-		    sizeof(where)));
+		warn_msg("%s %s", what, fmt_peer(p, where, sizeof(where)));
 }
 
 /* ---- relay mode ---- */
@@ -160,7 +187,7 @@ relay_client(struct server *s, struct relay *r, int fd, const union peer *p)
 	if (server_stop)
 		return 0;
 	rc = relay_run(r, fd, &res);
-	fmt_addrport(&p->sa, where, sizeof(where));
+	fmt_peer(p, where, sizeof(where));
 	if (s->verbose)
 		warn_msg("%s: sent %llu bytes, received %llu bytes in "
 		    "%lld.%03lld s", where, res.sent + res.unacked,
@@ -255,6 +282,21 @@ check_relay_opts(const struct server *s)
 		die_usage("--recv-only and --send-only exclude each other");
 }
 
+/* -U's options, and those for addresses that mean nothing with it. */
+static void
+check_unix_opts(const struct server *s)
+{
+	const char *opt = s->family != AF_UNSPEC ? "-4/-6" : s->acl.n ?
+	    "-a/-d" : s->perip ? "-C" : NULL;
+
+	if (s->sunlen == 0 && s->file.mode >= 0)
+		die_usage("-m needs -U");
+	if (s->sunlen && opt)
+		die_usage("%s cannot be used with -U", opt);
+	if (s->file.mode >= 0 && s->sun.sun_path[0] == '\0')
+		die_usage("-m: an abstract socket has no file");
+}
+
 static void
 parse_options(int argc, char **argv, struct server *s)
 {
@@ -269,7 +311,8 @@ parse_options(int argc, char **argv, struct server *s)
 	};
 	int ch, pending_set = 0;
 
-	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:", longopts,
+	s->file.mode = -1;
+	while ((ch = next_opt(argc, argv, "46vqkb:c:C:a:d:u:i:t:T:U:m:", longopts,
 	    tcpserve_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -313,6 +356,12 @@ parse_options(int argc, char **argv, struct server *s)
 		case 'T':
 			s->limit_ms = parse_duration(optarg);
 			break;
+		case 'U':
+			xunix_sockaddr(optarg, &s->sun, &s->sunlen);
+			break;
+		case 'm':
+			s->file.mode = xparse_mode(optarg);
+			break;
 		case 'P':
 			s->max_pending = (size_t)xparse_size(optarg,
 			    BUDGET_CHUNK, (size_t)1 << 40, "size");
@@ -320,9 +369,11 @@ parse_options(int argc, char **argv, struct server *s)
 			break;
 		}
 	}
-	need_operands(argc, argv, 2, -1);
-	if (argc - optind > 2)
-		s->prog = argv + optind + 2;
+	/* -U PATH takes HOST PORT's place. */
+	need_operands(argc, argv, s->sunlen ? 0 : 2, -1);
+	if (argc - optind > (s->sunlen ? 0 : 2))
+		s->prog = argv + optind + (s->sunlen ? 0 : 2);
+	check_unix_opts(s);
 	if (s->echo && s->prog)
 		die_usage("--echo and PROG exclude each other");
 	if (s->prog && s->idle_ms > 0)
@@ -344,10 +395,15 @@ tcpserve_main(int argc, char **argv)
 	int port, rc;
 
 	parse_options(argc, argv, &s);
-	if ((host = unbracket(argv[optind])) == NULL)
-		die_usage("invalid host '%s'", argv[optind]);
-	port = parse_port(argv[optind + 1], "tcp");
-	check_family(host, s.family);
+	if (s.sunlen) {
+		host = NULL;
+		port = -1;
+	} else {
+		if ((host = unbracket(argv[optind])) == NULL)
+			die_usage("invalid host '%s'", argv[optind]);
+		port = parse_port(argv[optind + 1], "tcp");
+		check_family(host, s.family);
+	}
 
 	server_setup();
 	/* The loop modes stop accepting before descriptors run out. */
@@ -360,7 +416,16 @@ tcpserve_main(int argc, char **argv)
 	sigaddset(&stops, SIGINT);
 	sigaddset(&stops, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &stops, &s.waitmask);
-	s.lfd = xlisten_on(host, port, s.family, SOCK_STREAM, s.backlog);
+	if (s.sunlen) {
+		s.file.give = s.privs.user != NULL;
+		s.file.uid = s.privs.uid;
+		s.file.gid = s.privs.gid;
+		s.lfd = xlisten_unix(&s.sun, s.sunlen, SOCK_STREAM, s.backlog,
+		    &s.file);
+	} else {
+		s.lfd = xlisten_on(host, port, s.family, SOCK_STREAM,
+		    s.backlog);
+	}
 	/* Readiness comes from poll; a vanished client must not block us. */
 	fcntl(s.lfd, F_SETFL, O_NONBLOCK);
 	if (!s.quiet && (port == 0 || s.verbose))

@@ -17,21 +17,31 @@
 
 extern char **environ;
 
+#define MAX_VARS	9	/* the most variables spawn_env sets */
+
 /* Whether env entry e is one of proto's UCSPI variables. */
 static int
 is_ucspi_var(const char *e, const char *proto)
 {
-	static const char *const names[] = {
+	static const char *const inet[] = {
 		"LOCALIP=", "LOCALPORT=", "LOCALHOST=", "REMOTEIP=",
-		"REMOTEPORT=", "REMOTEHOST=", "REMOTEINFO="
+		"REMOTEPORT=", "REMOTEHOST=", "REMOTEINFO=", NULL
 	};
+	/* ucspi-unix's, and REMOTEPATH, udpserve -U's own. */
+	static const char *const unix_names[] = {
+		"LOCALPATH=", "LOCALPID=", "LOCALUID=", "LOCALGID=",
+		"REMOTEPID=", "REMOTEEUID=", "REMOTEEGID=", "REMOTEPATH=",
+		NULL
+	};
+	const char *const *names = strcmp(proto, "UNIX") == 0 ? unix_names :
+	    inet;
 	size_t plen = strlen(proto), i;
 
 	if (strncmp(e, "PROTO=", 6) == 0)
 		return 1;
 	if (strncmp(e, proto, plen) != 0)
 		return 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; names[i]; i++)
 		if (strncmp(e + plen, names[i], strlen(names[i])) == 0)
 			return 1;
 	return 0;
@@ -113,8 +123,24 @@ exec_path(char **argv, char **env, const char *path)
 	errno = denied ? EACCES : ENOENT;
 }
 
+/* pid in decimal at p, NUL-terminated; no stdio in a vfork child. */
+static void
+put_pid(char *p, pid_t pid)
+{
+	char digits[16];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0);
+	while (n > 0)
+		*p++ = digits[--n];
+	*p = '\0';
+}
+
 /*
- * In the child, sharing our memory until it execs: every signal's
+ * In the child, sharing our memory until it execs (pidvar, if not NULL,
+ * gets its pid): every signal's
  * disposition and the signal mask as sockbox found them (dispositions
  * first: no handler of ours may run here), the descriptor limit sockbox
  * started with, in and out on 0 and 1. On failure it leaves errno in
@@ -122,11 +148,14 @@ exec_path(char **argv, char **env, const char *path)
  */
 static void
 exec_child(char **argv, char **env, const char *path, int in, int out,
-    volatile int *err)
+    char *pidvar, volatile int *err)
 {
 	struct sigaction sa = { 0 };
 	struct rlimit rl;
 	int sig, top = SIGRTMIN;
+
+	if (pidvar)
+		put_pid(pidvar, getpid());
 
 	/* All of them, so that what any applet changed is undone. */
 	for (sig = 1; sig < top; sig++) {
@@ -160,19 +189,19 @@ fail:
 /* vfork and exec; no local of the caller lives across the vfork. */
 static pid_t
 vfork_exec(char **argv, char **env, const char *path, int in, int out,
-    volatile int *err)
+    char *pidvar, volatile int *err)
 {
 	pid_t pid;
 
 	if ((pid = vfork()) == 0)
-		exec_child(argv, env, path, in, out, err);
+		exec_child(argv, env, path, in, out, pidvar, err);
 	return pid;
 }
 
 /*
  * The environment for proto's programs: the inherited one less proto's
  * UCSPI variables, built once (a server's environment does not change),
- * with room after it for each connection's five and a NULL. Returns it
+ * with room after it for each connection's MAX_VARS and a NULL. Returns it
  * with *slot at the first free entry, or NULL.
  */
 static char **
@@ -188,7 +217,7 @@ base_env(const char *proto, char ***slot)
 	}
 	for (e = environ; *e; e++)
 		n++;
-	if ((env = malloc((n + 6) * sizeof(*env))) == NULL)
+	if ((env = malloc((n + MAX_VARS + 1) * sizeof(*env))) == NULL)
 		return NULL;
 	n = 0;
 	for (e = environ; *e; e++)
@@ -199,10 +228,9 @@ base_env(const char *proto, char ***slot)
 }
 
 pid_t
-spawn_prog(char **argv, int in, int out, const char *proto,
-    const struct sockaddr *local, const struct sockaddr *remote)
+spawn_env(char **argv, int in, int out, const char *proto, char **vars,
+    int nvars, char *pidvar)
 {
-	char vars[5][ADDRPORT_LEN + 24], ip[ADDRPORT_LEN];
 	char **slot, **env;
 	const char *path;
 	volatile int err = 0;
@@ -210,20 +238,15 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 	pid_t pid;
 	int i;
 
+	if (nvars > MAX_VARS) {
+		errno = E2BIG;
+		return -1;
+	}
 	if ((env = base_env(proto, &slot)) == NULL)
 		return -1;
-	snprintf(vars[0], sizeof(vars[0]), "PROTO=%s", proto);
-	snprintf(vars[1], sizeof(vars[1]), "%sLOCALIP=%s", proto,
-	    fmt_addr(local, ip, sizeof(ip)));
-	snprintf(vars[2], sizeof(vars[2]), "%sLOCALPORT=%d", proto,
-	    addr_port(local));
-	snprintf(vars[3], sizeof(vars[3]), "%sREMOTEIP=%s", proto,
-	    fmt_addr(remote, ip, sizeof(ip)));
-	snprintf(vars[4], sizeof(vars[4]), "%sREMOTEPORT=%d", proto,
-	    addr_port(remote));
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < nvars; i++)
 		slot[i] = vars[i];
-	slot[5] = NULL;
+	slot[nvars] = NULL;
 	/* execvp's default when PATH is unset: confstr(_CS_PATH). */
 	if ((path = getenv("PATH")) == NULL)
 		path = "/bin:/usr/bin";
@@ -235,7 +258,7 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 	 */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = vfork_exec(argv, env, path, in, out, &err);
+	pid = vfork_exec(argv, env, path, in, out, pidvar, &err);
 	if (pid > 0 && err) {
 		waitpid(pid, NULL, 0);
 		pid = -1;
@@ -245,4 +268,26 @@ spawn_prog(char **argv, int in, int out, const char *proto,
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = err;
 	return pid;
+}
+
+pid_t
+spawn_prog(char **argv, int in, int out, const char *proto,
+    const struct sockaddr *local, const struct sockaddr *remote)
+{
+	char vars[5][ADDRPORT_LEN + 24], ip[ADDRPORT_LEN];
+	char *v[5];
+	int i;
+
+	snprintf(vars[0], sizeof(vars[0]), "PROTO=%s", proto);
+	snprintf(vars[1], sizeof(vars[1]), "%sLOCALIP=%s", proto,
+	    fmt_addr(local, ip, sizeof(ip)));
+	snprintf(vars[2], sizeof(vars[2]), "%sLOCALPORT=%d", proto,
+	    addr_port(local));
+	snprintf(vars[3], sizeof(vars[3]), "%sREMOTEIP=%s", proto,
+	    fmt_addr(remote, ip, sizeof(ip)));
+	snprintf(vars[4], sizeof(vars[4]), "%sREMOTEPORT=%d", proto,
+	    addr_port(remote));
+	for (i = 0; i < 5; i++)
+		v[i] = vars[i];
+	return spawn_env(argv, in, out, proto, v, 5, NULL);
 }
