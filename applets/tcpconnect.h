@@ -6,6 +6,7 @@
 #define TCPCONNECT_H
 
 #include "../lib/proxy.h"
+#include "../lib/endpoint.h"
 
 struct opts {
 	int family, verbose, scan, json, numeric;
@@ -20,6 +21,9 @@ struct opts {
 	struct proxy proxy;
 	struct addrinfo *proxy_res;	/* the proxy's addresses */
 	char dest[NI_MAXHOST];		/* HOST as sent to the proxy */
+	struct sockaddr_un sun;		/* -U PATH */
+	socklen_t sunlen;		/* > 0: -U was given */
+	const char *unix_path;
 };
 
 /*
