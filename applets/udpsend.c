@@ -14,13 +14,15 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/uio.h>
-#include "../lib/sockbox.h"
+#include "../lib/endpoint.h"
 
 const char udpsend_usage[] =
 "usage: udpsend [-46v0br] [-w SECS] [-s ADDR] [-p PORT] HOST PORT "
 "[MESSAGE...]\n"
+"       udpsend [-v0r] [-w SECS] -U PATH [MESSAGE...]\n"
 "Send the MESSAGE operands, joined by spaces, as one datagram; without\n"
 "them, send each line of stdin (its newline removed) as one datagram.\n"
+"With -U, to the Unix-domain datagram socket PATH (@NAME: abstract).\n"
 "\n"
 "  -4, -6    IPv4 / IPv6 only\n"
 "  -v        report the peer and the number of datagrams sent\n"
@@ -29,7 +31,9 @@ const char udpsend_usage[] =
 "  -r        wait for one reply to each datagram and print it as a line\n"
 "  -w SECS   how long -r waits for each reply (default 2; 0: no limit)\n"
 "  -s ADDR   source address\n"
-"  -p PORT   source port\n";
+"  -p PORT   source port\n"
+"  -U PATH   send to a Unix-domain socket; with -r from an abstract\n"
+"            address of its own the kernel picks\n";
 
 #define BATCH	1024		/* datagrams per sendmmsg (UIO_MAXIOV) */
 #define GSO_SEGS 64		/* datagrams per UDP_SEGMENT send (kernel max) */
@@ -38,6 +42,7 @@ const char udpsend_usage[] =
 #define UDP_SEGMENT 103
 #endif
 #define INBUF	(512 * 1024)	/* stdin read size; > DGRAM_MAX6 */
+#define UNIX_MAX 65536		/* a Unix datagram: what udpserve takes */
 
 /*
  * The one buffer for stdin or the operands. Static, not malloc'd: the
@@ -71,6 +76,8 @@ static void __attribute__((noreturn))
 die_peer(const struct sender *s, int err)
 {
 	errno = err;
+	if (s->port == NULL)
+		die_errno(EXIT_FAIL, "%s", s->host);	/* -U PATH */
 	die_errno(EXIT_FAIL, "%s port %s", s->host, s->port);
 }
 
@@ -436,6 +443,29 @@ open_peer(struct sender *s, int port, int family, const struct source *src,
 		warn_msg("sending to %s", s->peer);
 }
 
+/*
+ * -U: a datagram socket connected to sun. Replies need an address to
+ * come to: with -r, an abstract one the kernel picks (bind with only the
+ * family), so there is no file to remove.
+ */
+static void
+open_unix(struct sender *s, const struct sockaddr_un *sun, socklen_t len)
+{
+	struct sockaddr_un me = { .sun_family = AF_UNIX };
+
+	if ((s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		die_errno(EXIT_FAIL, "socket");
+	if (s->reply && bind(s->fd, (struct sockaddr *)&me,
+	    sizeof(sa_family_t)) < 0)
+		die_errno(EXIT_FAIL, "bind");
+	if (connect(s->fd, (const struct sockaddr *)sun, len) < 0)
+		die_errno(EXIT_FAIL, "%s: connect", s->host);
+	s->max = UNIX_MAX;
+	snprintf(s->peer, sizeof(s->peer), "%s", s->host);
+	if (s->verbose)
+		warn_msg("sending to %s", s->peer);
+}
+
 /* -s ADDR: a numeric address of the family asked for, or exit 2. */
 static const char *
 check_source(char *arg, int family)
@@ -453,11 +483,13 @@ udpsend_main(int argc, char **argv)
 {
 	static struct sender s;
 	struct source src = { NULL, 0 };
+	struct sockaddr_un sun;
+	socklen_t sunlen = 0;
 	int ch, port, family = AF_UNSPEC, whole = 0, broadcast = 0;
-	int wait_set = 0, err;
+	int wait_set = 0, err, nops;
 
 	s.wait_ms = 2000;
-	while ((ch = next_opt(argc, argv, "460bp:rs:vw:", NULL,
+	while ((ch = next_opt(argc, argv, "460bp:rs:U:vw:", NULL,
 	    udpsend_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -481,6 +513,10 @@ udpsend_main(int argc, char **argv)
 		case 's':
 			src.addr = optarg;
 			break;
+		case 'U':
+			xunix_sockaddr(optarg, &sun, &sunlen);
+			s.host = optarg;
+			break;
 		case 'v':
 			s.verbose = 1;
 			break;
@@ -490,24 +526,34 @@ udpsend_main(int argc, char **argv)
 			break;
 		}
 	}
-	need_operands(argc, argv, 2, -1);
-	s.host = unbracket(argv[optind]);
-	s.port = argv[optind + 1];
-	if (s.host == NULL)
-		die_usage("invalid host '%s'", argv[optind]);
-	port = parse_port(s.port, "udp");
+	/* -U PATH takes HOST PORT's place; no address options with it. */
+	if (sunlen && (family != AF_UNSPEC || src.addr || src.port ||
+	    broadcast))
+		die_usage("%s cannot be used with -U", family != AF_UNSPEC ?
+		    "-4/-6" : src.addr ? "-s" : src.port ? "-p" : "-b");
+	nops = sunlen ? 0 : 2;
+	need_operands(argc, argv, nops, -1);
 	if (wait_set && !s.reply)
 		die_usage("-w needs -r");
-	if (whole && argc - optind > 2)
+	if (whole && argc - optind > nops)
 		die_usage("-0 reads stdin: no MESSAGE operands with it");
-	if (src.addr)
-		src.addr = check_source((char *)src.addr, family);
-	check_family(s.host, family);
-
-	open_peer(&s, port, family, &src, broadcast);
-	s.gso = 1;
-	if (argc - optind > 2)
-		send_operands(&s, argv + optind + 2, argc - optind - 2);
+	if (sunlen) {
+		open_unix(&s, &sun, sunlen);
+	} else {
+		s.host = unbracket(argv[optind]);
+		s.port = argv[optind + 1];
+		if (s.host == NULL)
+			die_usage("invalid host '%s'", argv[optind]);
+		port = parse_port(s.port, "udp");
+		if (src.addr)
+			src.addr = check_source((char *)src.addr, family);
+		check_family(s.host, family);
+		open_peer(&s, port, family, &src, broadcast);
+		/* UDP_SEGMENT is for UDP: a Unix datagram is sent whole. */
+		s.gso = 1;
+	}
+	if (argc - optind > nops)
+		send_operands(&s, argv + optind + nops, argc - optind - nops);
 	else if (whole)
 		send_all(&s);
 	else
