@@ -42,7 +42,6 @@ const char udpsend_usage[] =
 #define UDP_SEGMENT 103
 #endif
 #define INBUF	(512 * 1024)	/* stdin read size; > DGRAM_MAX6 */
-#define UNIX_MAX 65536		/* a Unix datagram: what udpserve takes */
 
 /*
  * The one buffer for stdin or the operands. Static, not malloc'd: the
@@ -460,7 +459,7 @@ open_unix(struct sender *s, const struct sockaddr_un *sun, socklen_t len)
 		die_errno(EXIT_FAIL, "bind");
 	if (connect(s->fd, (const struct sockaddr *)sun, len) < 0)
 		die_errno(EXIT_FAIL, "%s: connect", s->host);
-	s->max = UNIX_MAX;
+	s->max = dgram_max((const struct sockaddr *)sun);
 	snprintf(s->peer, sizeof(s->peer), "%s", s->host);
 	if (s->verbose)
 		warn_msg("sending to %s", s->peer);

@@ -5,6 +5,7 @@
  * Receives in recvmmsg batches; printing writes each batch with writev.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +13,21 @@
 #include <unistd.h>
 #include <sys/uio.h>
 #include "udpserve.h"
+#include "../lib/unixsock.h"
 
 const char udpserve_usage[] =
 "usage: udpserve [-046vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
 "                [--reply-any] [--reply-rate N] [-a CIDR]... [-d CIDR]...\n"
 "                [-u USER[:GROUP]] [-c MAXPROCS] HOST PORT [PROG [ARGS...]]\n"
+"       udpserve [options] [-m MODE] -U PATH [PROG [ARGS...]]\n"
 "Receive datagrams on HOST PORT and print each payload as a line, or\n"
 "answer each: --echo, -r PREFIX, or PROG (datagram on its stdin, its\n"
 "output sent back; environment PROTO=UDP, UDPLOCALIP, UDPLOCALPORT,\n"
 "UDPREMOTEIP, UDPREMOTEPORT). No reply ever goes to the server's own\n"
-"address and port, nor by default to a source port below 1024.\n"
+"address and port, nor by default to a source port below 1024. With -U,\n"
+"on a Unix-domain datagram socket; replies go to the sender's address (a\n"
+"sender without one gets none), PROG's environment is PROTO=UNIX,\n"
+"UNIXLOCALPATH, UNIXLOCALPID, UNIXLOCALUID, UNIXLOCALGID, UNIXREMOTEPATH.\n"
 "\n"
 "  -0           print the payloads exactly, no newline added\n"
 "  -4, -6       IPv4 / IPv6 only (a wildcard HOST is dual-stack)\n"
@@ -36,7 +42,10 @@ const char udpserve_usage[] =
 "               1000; 0: no limit)\n"
 "  -a CIDR      allow these addresses (with any -a, only those)\n"
 "  -d CIDR      deny these addresses\n"
-"  -u USER[:GROUP]  run as USER after binding\n"
+"  -m MODE      -U: the socket file's permissions, octal (e.g. 660)\n"
+"  -u USER[:GROUP]  run as USER after binding; -U's file is theirs\n"
+"  -U PATH      a Unix-domain socket instead of HOST PORT (@NAME:\n"
+"               abstract); a stale file is replaced, removed at exit\n"
 "  -c MAXPROCS  at most this many PROGs at once (default 40)\n";
 
 #define BATCH	64		/* datagrams per recvmmsg */
@@ -54,6 +63,8 @@ static struct server {
 	unsigned long long count, limit;
 	long long idle_ms;
 	struct acl acl;
+	struct sockaddr_un sun;	/* -U */
+	socklen_t sunlen;	/* > 0: -U was given */
 	struct mmsghdr msgs[BATCH], replies[BATCH];
 	struct iovec iov[BATCH], riov[BATCH][2], out[OUT_IOV];
 	int nout;		/* iovecs in out */
@@ -272,14 +283,35 @@ serve(void)
 	free(pfd);
 }
 
+/*
+ * -U: the socket is a file (or an abstract name). Non-blocking: a sender
+ * that does not read its replies must not stop the server when its queue
+ * is full; that reply is a warning.
+ */
+static void
+setup_unix(struct privs *privs, struct unix_file *file)
+{
+	file->give = privs->user != NULL;
+	file->uid = privs->uid;
+	file->gid = privs->gid;
+	S.fd = xlisten_unix(&S.sun, S.sunlen, SOCK_DGRAM, 0, file);
+	fcntl(S.fd, F_SETFL, O_NONBLOCK);
+	grow_sockbuf(S.fd, SO_RCVBUF, RCVBUF);
+}
+
 /* The socket, its options, the receive slots. */
 static void
-setup_socket(const char *host, int port, int family)
+setup_socket(const char *host, int port, int family, struct privs *privs,
+    struct unix_file *file)
 {
 	struct sockaddr_storage ss;
 	char *bufs;
 	int i, one = 1;
 
+	if (S.sunlen) {
+		setup_unix(privs, file);
+		goto slots;
+	}
 	S.fd = xlisten_on(host, port, family, SOCK_DGRAM, 0);
 	if (local_addr(S.fd, &ss) < 0)
 		die_errno(EXIT_FAIL, "getsockname");
@@ -297,6 +329,7 @@ setup_socket(const char *host, int port, int family)
 	 */
 	if (!S.prog && !S.prefix)
 		setsockopt(S.fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
+slots:
 	/* Only the pages a datagram touches are ever made resident. */
 	if ((bufs = malloc((size_t)BATCH * SLOT)) == NULL)
 		die_errno(EXIT_FAIL, "malloc");
@@ -329,8 +362,17 @@ setup_signals(void)
 
 /* Options that only make sense together: exit 2 if they are not. */
 static void
-check_conflicts(int nprog, int any_port, int rate_set)
+check_conflicts(int nprog, int any_port, int rate_set, int family, int mode)
 {
+	const char *opt = family != AF_UNSPEC ? "-4/-6" : S.acl.n ?
+	    "-a/-d" : any_port ? "--reply-any" : NULL;
+
+	if (S.sunlen && opt)
+		die_usage("%s cannot be used with -U", opt);
+	if (!S.sunlen && mode >= 0)
+		die_usage("-m needs -U");
+	if (mode >= 0 && S.sun.sun_path[0] == '\0')
+		die_usage("-m: an abstract socket has no file");
 	if (S.echo && S.prefix)
 		die_usage("--echo and -r exclude each other");
 	if ((S.echo || S.prefix) && nprog)
@@ -355,13 +397,14 @@ udpserve_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct privs privs = { NULL, 0, 0 };
-	const char *host;
+	struct unix_file file = { .mode = -1 };
+	const char *host = NULL;
 	unsigned rate = 1000;
-	int ch, port, family = AF_UNSPEC, quiet = 0, any_port = 0;
-	int rate_set = 0;
+	int ch, port = 0, family = AF_UNSPEC, quiet = 0, any_port = 0;
+	int rate_set = 0, nops;
 
 	S.maxprocs = 40;
-	while ((ch = next_opt(argc, argv, "046a:c:d:n:qr:u:vw:", longopts,
+	while ((ch = next_opt(argc, argv, "046a:c:d:m:n:qr:U:u:vw:", longopts,
 	    udpserve_usage)) != -1) {
 		switch (ch) {
 		case '0':
@@ -388,6 +431,12 @@ udpserve_main(int argc, char **argv)
 		case 'E':
 			S.echo = 1;
 			break;
+		case 'm':
+			file.mode = xparse_mode(optarg);
+			break;
+		case 'U':
+			xunix_sockaddr(optarg, &S.sun, &S.sunlen);
+			break;
 		case 'n':
 			S.limit = parse_uint(optarg, 1, ~0ULL, "count");
 			break;
@@ -413,23 +462,28 @@ udpserve_main(int argc, char **argv)
 			break;
 		}
 	}
-	need_operands(argc, argv, 2, -1);
-	check_conflicts(argc - optind > 2, any_port, rate_set);
-	if ((host = unbracket(argv[optind])) == NULL)
-		die_usage("invalid host '%s'", argv[optind]);
-	port = parse_port(argv[optind + 1], "udp");
-	check_family(host, family);
-	if (argc - optind > 2)
-		S.prog = argv + optind + 2;
+	/* -U PATH takes HOST PORT's place. */
+	nops = S.sunlen ? 0 : 2;
+	need_operands(argc, argv, nops, -1);
+	check_conflicts(argc - optind > nops, any_port, rate_set, family,
+	    file.mode);
+	if (!S.sunlen) {
+		if ((host = unbracket(argv[optind])) == NULL)
+			die_usage("invalid host '%s'", argv[optind]);
+		port = parse_port(argv[optind + 1], "udp");
+		check_family(host, family);
+	}
+	if (argc - optind > nops)
+		S.prog = argv + optind + nops;
 	if (S.echo)
 		S.prefix = "";
 	if (S.prefix)
 		S.prefix_len = strlen(S.prefix);
 
 	server_setup();
-	setup_socket(host, port, family);
+	setup_socket(host, port, family, &privs, &file);
 	setup_replies(S.fd, S.port, any_port, rate);
-	if (!quiet && (port == 0 || S.verbose))
+	if (!quiet && ((port == 0 && !S.sunlen) || S.verbose))
 		announce_listen(S.fd);
 	xdrop_privs(&privs);
 	if (S.prog)

@@ -444,8 +444,13 @@ void put_json(FILE *f, const char *s);
 /* The largest UDP payload: IPv4 (65535 - 20 - 8) and IPv6 (65535 - 8). */
 #define DGRAM_MAX4 65507
 #define DGRAM_MAX6 65527
+/* A Unix-domain datagram: ours, what udpserve receives whole. */
+#define DGRAM_MAXUNIX 65536
 
-/* DGRAM_MAX4 or DGRAM_MAX6 for a peer (IPv4-mapped IPv6 counts as IPv4). */
+/*
+ * DGRAM_MAX4 or DGRAM_MAX6 for a peer (IPv4-mapped IPv6 counts as IPv4),
+ * DGRAM_MAXUNIX for an AF_UNIX one.
+ */
 int dgram_max(const struct sockaddr *sa);
 /*
  * Raise fd's SO_RCVBUF or SO_SNDBUF (which) to bytes, past the system

@@ -8,7 +8,7 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
-#include "sockbox.h"
+#include "endpoint.h"
 
 /* How a server's socket file is made (-m MODE, -u USER[:GROUP]). */
 struct unix_file {
