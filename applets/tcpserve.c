@@ -19,6 +19,7 @@ const char tcpserve_usage[] =
 "                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
 "                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
 "                [--echo [--max-pending BYTES]] HOST PORT [PROG [ARGS...]]\n"
+"       tcpserve [options] [-m MODE] -U PATH [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"

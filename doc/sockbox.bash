@@ -127,6 +127,7 @@ _sockbox()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[0]}
 	local applet first=1 usage i w what opt n=0 endopts=0
+	local skip=0	# -U PATH takes HOST PORT's place: operands 0 and 1
 	COMPREPLY=()
 
 	applet=${cmd##*/}
@@ -175,6 +176,7 @@ _sockbox()
 		what=$(_sockbox_metavar "$usage" "$opt")
 		[[ -n $what ]] || continue
 		w=$opt
+		[[ $w == -U ]] && skip=2
 		if [[ $((i + 1)) -eq $COMP_CWORD ]]; then
 			_sockbox_value "$applet" "$w" "$what" "$cur"
 			return 0
@@ -185,7 +187,7 @@ _sockbox()
 		_sockbox_words "$cur" $(_sockbox_options "$usage")
 		return 0
 	fi
-	_sockbox_operand "$applet" "$n" "$cur"
+	_sockbox_operand "$applet" "$((n + skip))" "$cur"
 	return 0
 }
 
