@@ -109,7 +109,8 @@ normalize() {
 	unixserver "$D/u" "$D/envprog" 3>&- &
 	PIDS+=($!)
 	start_unix tcpserve -v -U "$D/s" "$D/envprog"
-	wait_for test -S "$D/u"
+	# Its file exists before it listens: wait until a connect works.
+	wait_for python3 "$PEER" probe "$D/u"
 	run -0 timeout 10 python3 "$PEER" pidstream "$D/u"
 	theirs=$(echo "$output" | normalize "$D/u")
 	run -0 timeout 10 python3 "$PEER" pidstream "$D/s"
@@ -275,7 +276,7 @@ normalize() {
 		[[ "$stderr" == *": socket path longer than 107 bytes" ]]
 	done
 	# An abstract name holds one byte more: no NUL to end it.
-	abs=@$(printf 'y%.0s' $(seq 107))
+	abs=@$(printf 'y%.0s' $(seq 108))
 	run -2 --separate-stderr "$SOCKBOX" tcpserve -U "$abs"
 	[[ "$stderr" == *": socket path longer than 108 bytes" ]]
 	run -2 --separate-stderr "$SOCKBOX" tcpserve -U ''
@@ -368,7 +369,7 @@ normalize() {
 
 @test "udpserve -U prints datagrams from udpsend, socat and Python; -n ends it and removes the file" {
 	need socat
-	start_unix udpserve -v -n 4 -U "$D/s"
+	start_unix udpserve -v -n 3 -U "$D/s"
 	run -0 "$SOCKBOX" udpsend -U "$D/s" one two
 	printf 'three\n' | socat -u - "UNIX-SENDTO:$D/s"
 	run -0 timeout 10 python3 "$PEER" unbound "$D/s" four

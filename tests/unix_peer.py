@@ -6,6 +6,7 @@
   dgram PATH DATA       send DATA from an address of its own (autobind),
                         print the reply (exit 1 after 5 s without one)
   unbound PATH DATA     send DATA from no address at all; print nothing
+  probe PATH            exit 0 if a stream connect to PATH works
   dgramserve PATH PFX   bind PATH, answer one datagram with PFX + it, exit
 """
 import os
@@ -37,9 +38,19 @@ def main():
         if mode == "pidstream":
             sys.stdout.write("client=%d\n" % os.getpid())
             sys.stdout.flush()
-        s.sendall(arg)
-        s.shutdown(socket.SHUT_WR)
+        # A server that closes first is a normal end: what it sent counts.
+        try:
+            s.sendall(arg)
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
         sys.stdout.buffer.write(recv_all(s))
+    elif mode == "probe":
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+        except OSError:
+            sys.exit(1)
     elif mode in ("dgram", "unbound"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         if mode == "dgram":
