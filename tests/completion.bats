@@ -131,3 +131,15 @@ comp() {
 	run -0 comp "$SOCKBOX" udpsend zzsbhost 53 hel
 	[ -z "$output" ]
 }
+
+@test "-U PATH completes file names, and the operand after it is PROG" {
+	touch "$BATS_TEST_TMPDIR/app.sock"
+	run -0 comp "$SOCKBOX" tcpserve -U "$BATS_TEST_TMPDIR/app."
+	[ "$output" = "$BATS_TEST_TMPDIR/app.sock" ]
+	run -0 comp "$SOCKBOX" tcpserve -v -U "$BATS_TEST_TMPDIR/app.sock" ech
+	[[ "$output" == *echo* ]]
+	run -0 comp "$SOCKBOX" udpsend -U "$BATS_TEST_TMPDIR/app.sock" ''
+	[ -z "$output" ]
+	run -0 comp "$SOCKBOX" tcpserve -m ''
+	[ -z "$output" ]
+}

@@ -462,23 +462,3 @@ normalize() {
 	[ "$output" = still ]
 	grep -q 'warning: reply to @.*Resource temporarily unavailable' "$D/server.err"
 }
-
-@test "completion: -U completes file names, and the operand after it is PROG" {
-	source "$BATS_TEST_DIRNAME/../doc/sockbox.bash"
-	comp() {
-		COMP_WORDS=("$@")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		COMPREPLY=()
-		_sockbox
-		[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\n' "${COMPREPLY[@]}" | sort -u
-	}
-	touch "$D/app.sock"
-	run -0 comp "$SOCKBOX" tcpserve -U "$D/app."
-	[ "$output" = "$D/app.sock" ]
-	run -0 comp "$SOCKBOX" tcpserve -v -U "$D/app.sock" 'ech'
-	[[ "$output" == *echo* ]]
-	run -0 comp "$SOCKBOX" udpsend -U "$D/app.sock" ''
-	[ -z "$output" ]
-	run -0 comp "$SOCKBOX" tcpserve -m ''
-	[ -z "$output" ]
-}
