@@ -7,9 +7,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include "tcpconnect.h"
+#include "../lib/unixsock.h"
 
 const char tcpconnect_usage[] =
 "usage: tcpconnect [-46CDdjKNnvz] [-i SECS] [-P USER] [-p PORT] [-q SECS]\n"
@@ -18,9 +20,13 @@ const char tcpconnect_usage[] =
 "                  [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
 "                  [--sockopt NAME[=VALUE]]... [--mptcp]\n"
 "                  HOST PORT [PROG [ARGS...]]\n"
+"       tcpconnect [-Cdv] [-i SECS] [-q SECS] [-t SECS] [-w SECS] [--send-only]\n"
+"                  [--wait SECS] [--interval SECS] -U PATH [PROG [ARGS...]]\n"
 "Connect to HOST on TCP PORT (every address, Happy Eyeballs), then copy\n"
 "stdin to the connection and the connection to stdout until both have\n"
-"ended; or run PROG with stdin and stdout on the connection.\n"
+"ended; or run PROG with stdin and stdout on the connection. With -U,\n"
+"connect to the Unix-domain stream socket PATH (@NAME: abstract); PROG's\n"
+"environment is ucspi-unix's unixclient's (PROTO=UNIX, UNIXLOCALPATH...).\n"
 "\n"
 "  -4, -6           IPv4 only, IPv6 only\n"
 "  -C, --crlf       send each LF of stdin as CRLF\n"
@@ -35,6 +41,7 @@ const char tcpconnect_usage[] =
 "  -p PORT          local source port\n"
 "  -q SECS          after stdin's end, wait at most SECS for the server's\n"
 "  -s ADDR          local source address\n"
+"  -U PATH          connect to the Unix-domain socket PATH, no HOST PORT\n"
 "  -t SECS          after the server's end, stop sending once stdin has been\n"
 "                   idle for SECS (default 0.5; 0: until stdin ends)\n"
 "  -v               say where it connected; at the end, the bytes each way\n"
@@ -121,6 +128,8 @@ run_prog(char **argv, int fd, struct dump *d)
 	pid_t pid;
 	int status;
 
+	struct ucred cred;
+
 	if (d->on) {
 		/* The connection is dumped: we relay it for the program. */
 		if ((status = dump_prog(argv, fd, "TCP", dump_conn_init(&dc,
@@ -131,8 +140,13 @@ run_prog(char **argv, int fd, struct dump *d)
 	}
 	local_addr(fd, &local);
 	peer_addr(fd, &remote);
-	pid = spawn_prog(argv, fd, fd, "TCP", (struct sockaddr *)&local,
-	    (struct sockaddr *)&remote);
+	/* ucspi-unix's unixclient: LOCALPATH is where it connected. */
+	if (remote.ss_family == AF_UNIX)
+		pid = spawn_unix(argv, fd, fd, (struct sockaddr_un *)&remote,
+		    peer_cred(fd, &cred) == 0 ? &cred : NULL, NULL);
+	else
+		pid = spawn_prog(argv, fd, fd, "TCP",
+		    (struct sockaddr *)&local, (struct sockaddr *)&remote);
 	if (pid < 0)
 		die_errno(errno == ENOENT ? 127 : 126, "%s", argv[0]);
 	/* Only the program holds the connection now: its exit closes it. */
@@ -150,7 +164,7 @@ run_prog(char **argv, int fd, struct dump *d)
  * went through both ways.
  */
 static int
-relay_conn(const char *host, int port, int fd, struct opts *o)
+relay_conn(const char *where, int fd, struct opts *o)
 {
 	struct relay r;
 	struct relay_result res;
@@ -180,13 +194,41 @@ relay_conn(const char *host, int port, int fd, struct opts *o)
 		return EXIT_OK;
 	relay_msg(&res, 0, why, sizeof(why));
 	if (res.where == RELAY_IDLE)
-		warn_msg("%s port %d: idle for %s s%s", host, port,
-		    o->idle_arg, why + strlen("idle timeout"));
+		warn_msg("%s: idle for %s s%s", where, o->idle_arg,
+		    why + strlen("idle timeout"));
 	else if (res.where == RELAY_STDIN || res.where == RELAY_STDOUT)
 		warn_msg("%s", why);
 	else
-		warn_msg("%s port %d: %s", host, port, why);
+		warn_msg("%s: %s", where, why);
 	return EXIT_FAIL;
+}
+
+/*
+ * Connect to -U's socket within bound ms (> 0; a Unix connect waits only
+ * while the listener's backlog is full, and SO_SNDTIMEO bounds that).
+ */
+static int
+connect_unix(const struct opts *o, long long bound, char *why, size_t len)
+{
+	struct timeval tv = { 0, 0 };
+	int fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		snprintf(why, len, "socket: %s", strerror(errno));
+		return -1;
+	}
+	tv.tv_sec = bound > 0 ? bound / 1000 : 0;
+	tv.tv_usec = bound > 0 ? bound % 1000 * 1000 : 0;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&o->sun, o->sunlen) < 0) {
+		snprintf(why, len, "%s: connect: %s", o->unix_path,
+		    strerror(errno == EAGAIN ? ETIMEDOUT : errno));
+		close(fd);
+		return -1;
+	}
+	tv.tv_sec = tv.tv_usec = 0;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
 }
 
 /*
@@ -201,6 +243,8 @@ try_connect(const char *host, int port, long long bound,
 	struct addrinfo *res;
 	int err, fd;
 
+	if (o->sunlen)
+		return connect_unix(o, bound, why, len);
 	if (o->proxy.proto != PROXY_NONE)
 		return proxy_connect(&o->proxy, o->proxy_res, &o->src, o->dest,
 		    port, bound, why, len);
@@ -260,13 +304,29 @@ no_relay_opts(const struct opts *o, const char *where)
 		die_usage("%s cannot be used with %s", opt, where);
 }
 
+/* What -U PATH excludes: everything about addresses and ports. */
+static void
+check_unix_opts(const struct opts *o)
+{
+	const char *opt = o->scan ? "-z" : o->family != AF_UNSPEC ? "-4/-6" :
+	    o->src.addr ? "-s" : o->src.port ? "-p" : o->proxy_url ? "-x" :
+	    o->numeric ? "-n" : o->json ? "-j" : o->parallel_arg ?
+	    "--parallel" : o->so.mptcp ? "--mptcp" : o->so.set ?
+	    "--sockopt/-D/-K" : NULL;
+
+	if (opt)
+		die_usage("%s cannot be used with -U", opt);
+}
+
 /* Options that exclude each other, or need another; exits 2. */
 static void
 check_opts(int argc, const struct opts *o)
 {
-	if (argc - optind > 2 && o->scan)
+	int nprog = argc - optind - (o->sunlen ? 0 : 2);
+
+	if (nprog > 0 && o->scan)
 		die_usage("-z cannot be used with PROG");
-	if (argc - optind > 2)
+	if (nprog > 0)
 		no_relay_opts(o, "PROG");
 	if (o->scan)
 		no_relay_opts(o, "-z");
@@ -283,6 +343,8 @@ check_opts(int argc, const struct opts *o)
 		die_usage("--interval needs --wait");
 	if ((o->proxy_proto || o->proxy_user) && !o->proxy_url)
 		die_usage("-%c needs -x PROXY", o->proxy_proto ? 'X' : 'P');
+	if (o->sunlen)
+		check_unix_opts(o);
 	/* Through a proxy, a scan is one handshake after another. */
 	if (o->proxy_url && (o->json || o->parallel_arg))
 		die_usage("%s cannot be used with -x", o->json ? "-j" :
@@ -335,7 +397,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int ch;
 
-	while ((ch = next_opt(argc, argv, "46CDdi:jKNnP:p:q:s:t:vw:X:x:z",
+	while ((ch = next_opt(argc, argv, "46CDdi:jKNnP:p:q:s:t:U:vw:X:x:z",
 	    longopts, tcpconnect_usage)) != -1) {
 		switch (ch) {
 		case '4':
@@ -381,6 +443,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->linger_ms = parse_duration(optarg);
 			o->linger_arg = optarg;
 			break;
+		case 'U':
+			xunix_sockaddr(optarg, &o->sun, &o->sunlen);
+			o->unix_path = optarg;
+			break;
 		case 'w':
 			o->wait_ms = parse_duration(optarg);
 			break;
@@ -405,7 +471,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		}
 	}
-	need_operands(argc, argv, 2, -1);
+	need_operands(argc, argv, o->sunlen ? 0 : 2, -1);
 	check_opts(argc, o);
 	xsockopt_check(&o->so, SOCK_STREAM, SOCKOPT_CLIENT);
 	o->src.opts = &o->so;
@@ -421,16 +487,34 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 }
 
+/* -U PATH: the connection, then PROG or the relay. */
+static int
+unix_main(int argc, char **argv, struct opts *o)
+{
+	int fd;
+
+	open_stdfds();
+	xdump_open(&o->dump);
+	fd = connect_host(o->unix_path, 0, o);
+	if (o->verbose)
+		say_connected(fd);
+	if (argc - optind > 0)
+		return run_prog(argv + optind, fd, &o->dump);
+	return relay_conn(o->unix_path, fd, o);
+}
+
 int
 tcpconnect_main(int argc, char **argv)
 {
 	struct opts o = { .family = AF_UNSPEC, .parallel = DEFAULT_PARALLEL,
 	    .interval_ms = DEFAULT_INTERVAL_MS };
 	struct addrinfo *res;
-	char *host;
+	char *host, where[NI_MAXHOST + 16];
 	int lo, hi, range, err, fd;
 
 	parse_opts(argc, argv, &o);
+	if (o.sunlen)
+		return unix_main(argc, argv, &o);
 	if ((host = unbracket(argv[optind])) == NULL || *host == '\0')
 		die_usage("invalid host '%s'", argv[optind]);
 	check_family(host, o.family);
@@ -476,5 +560,6 @@ tcpconnect_main(int argc, char **argv)
 	}
 	if (argc - optind > 2)
 		return run_prog(argv + optind + 2, fd, &o.dump);
-	return relay_conn(host, lo, fd, &o);
+	snprintf(where, sizeof(where), "%s port %d", host, lo);
+	return relay_conn(where, fd, &o);
 }

@@ -8,6 +8,7 @@
 #include "../lib/dump.h"
 #include "../lib/proxy.h"
 #include "../lib/sockopt.h"
+#include "../lib/endpoint.h"
 
 struct opts {
 	int family, verbose, scan, json, numeric;
@@ -24,6 +25,9 @@ struct opts {
 	char dest[NI_MAXHOST];		/* HOST as sent to the proxy */
 	struct dump dump;		/* --hexdump, --dump-in, --dump-out */
 	struct sockopts so;		/* -D -K --sockopt --mptcp (src.opts) */
+	struct sockaddr_un sun;		/* -U PATH */
+	socklen_t sunlen;		/* > 0: -U was given */
+	const char *unix_path;
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,7 @@ const char tcpserve_usage[] =
 "                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
 "                [--sockopt NAME[=VALUE]]... [--mptcp]\n"
 "                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
+"       tcpserve [options] [-m MODE] -U PATH [PROG [ARGS...]]\n"
 "Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
 "with stdin and stdout. With PROG, run it for every connection with the\n"
 "connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
@@ -30,6 +32,9 @@ const char tcpserve_usage[] =
 "every byte back, many clients at once. With --broker, send every byte a\n"
 "client sends to all the other clients. With --forward, connect every\n"
 "client to a TARGET and copy bytes both ways, many clients at once.\n"
+"With -U, on a Unix-domain socket (PROG's environment: PROTO=UNIX,\n"
+"UNIXLOCALPATH, UNIXLOCALPID, UNIXLOCALUID, UNIXLOCALGID, UNIXREMOTEPID,\n"
+"UNIXREMOTEEUID, UNIXREMOTEEGID, as ucspi-unix's unixserver).\n"
 "\n"
 "  -1               once listening, print the port on stdout (not in relay\n"
 "                   mode); also --ready-fd and NOTIFY_SOCKET (READY=1)\n"
@@ -46,9 +51,14 @@ const char tcpserve_usage[] =
 "  -C PERIP         close a client address's connections beyond PERIP\n"
 "  -a CIDR          allow these clients (then deny the others)\n"
 "  -d CIDR          deny these clients; the most specific -a/-d wins\n"
-"  -u USER[:GROUP]  run as USER (and GROUP) after binding\n"
+"  -u USER[:GROUP]  run as USER (and GROUP) after binding; -U's file\n"
+"                   is theirs\n"
+"  -U PATH          listen on the Unix-domain socket PATH instead (@NAME:\n"
+"                   abstract); a stale socket file is replaced, and the\n"
+"                   file is removed at exit\n"
 "  -i SECS          close a connection idle for SECS (relay, echo, broker,\n"
 "                   forward: both directions silent)\n"
+"  -m MODE          -U: the socket file's permissions, octal (e.g. 660)\n"
 "  -t SECS          relay: after the client's end, stop sending once stdin\n"
 "                   has been idle for SECS (default 0.5; 0: until its end)\n"
 "  -T SECS          PROG: SIGTERM a program running for SECS, SIGKILL\n"
@@ -130,12 +140,20 @@ admit_client(struct server *s, const union peer *p)
 int
 accept_client(struct server *s, union peer *p, int flags)
 {
-	socklen_t len = sizeof(*p);
+	socklen_t len = sizeof(p->un.sun);
 	int fd;
 
+	/* Zeroed: a Unix address is only as long as its name (if any). */
+	memset(p, 0, sizeof(*p));
 	if ((fd = accept4(s->lfd, &p->sa, &len, SOCK_CLOEXEC | flags)) < 0)
 		return -1;
 	s->warned = 0;
+	/* -a/-d and -C are for addresses: not given with -U. */
+	if (p->sa.sa_family == AF_UNIX) {
+		if (peer_cred(fd, &p->un.cred) < 0)
+			p->un.cred.pid = 0;
+		return fd;
+	}
 	/* The header's addresses are judged, once they are in. */
 	if (!s->proxy_proto && admit_client(s, p) < 0) {
 		close(fd);
@@ -179,14 +197,24 @@ accept_failed(struct server *s)
 	return 1;
 }
 
+char *
+fmt_peer(const union peer *p, char *buf, size_t len)
+{
+	if (p->sa.sa_family == AF_UNIX && p->un.cred.pid > 0)
+		snprintf(buf, len, "pid=%ld,uid=%ld", (long)p->un.cred.pid,
+		    (long)p->un.cred.uid);
+	else
+		fmt_addrport(&p->sa, buf, len);
+	return buf;
+}
+
 void
 log_conn(const struct server *s, const char *what, const union peer *p)
 {
 	char where[ADDRPORT_LEN];
 
 	if (s->verbose)
-		warn_msg("%s %s", what, fmt_addrport(&p->sa, where,
-		    sizeof(where)));
+		warn_msg("%s %s", what, fmt_peer(p, where, sizeof(where)));
 }
 
 /* ---- relay mode ---- */
@@ -227,7 +255,7 @@ relay_client(struct server *s, struct relay *r, int fd, const union peer *p)
 		return server_stop ? 0 : -1;
 	r->dump = dump_conn_init(&dc, &s->dump, &p->sa);
 	rc = relay_run(r, fd, &res);
-	fmt_addrport(&p->sa, where, sizeof(where));
+	fmt_peer(p, where, sizeof(where));
 	if (s->verbose)
 		warn_msg("%s: sent %llu bytes, received %llu bytes in "
 		    "%lld.%03lld s", where, res.sent + res.unacked,
@@ -341,6 +369,29 @@ add_target(struct server *s, char *target)
 	s->fwd[s->nfwd++] = target;
 }
 
+/* -U's options, and those for addresses that mean nothing with it. */
+static void
+check_unix_opts(const struct server *s)
+{
+	const char *opt = s->family != AF_UNSPEC ? "-4/-6" : s->acl.n ?
+	    "-a/-d" : s->perip ? "-C" : NULL;
+
+	if (s->sunlen == 0 && s->file.mode >= 0)
+		die_usage("-m needs -U");
+	if (s->sunlen && opt)
+		die_usage("%s cannot be used with -U", opt);
+	if (s->file.mode >= 0 && s->sun.sun_path[0] == '\0')
+		die_usage("-m: an abstract socket has no file");
+	if (s->sunlen && s->sv.src.kind != LSRC_BIND)
+		die_usage("-U and --systemd/--fd exclude each other");
+	/* A -U program gets ucspi-unix's environment, nothing more. */
+	opt = s->dump.hex.path || s->dump.in.path || s->dump.out.path ?
+	    "a dump" : s->x.banner ? "-B" : s->x.err_out ? "-E" :
+	    s->x.lookup ? "--lookup" : s->x.localhost ? "-l" : NULL;
+	if (s->sunlen && s->prog && opt)
+		die_usage("%s is not for -U with PROG", opt);
+}
+
 static void
 parse_options(int argc, char **argv, struct server *s)
 {
@@ -364,8 +415,10 @@ parse_options(int argc, char **argv, struct server *s)
 	};
 	int ch, pending_set = 0, ops;
 
-	while ((ch = next_opt(argc, argv, "46vqDKkb:c:C:a:d:u:i:t:T:w:1B:El:",
-	    longopts, tcpserve_usage)) != -1) {
+	s->file.mode = -1;
+	while ((ch = next_opt(argc, argv,
+	    "46vqDKkb:c:C:a:d:u:i:t:T:w:1B:El:U:m:", longopts,
+	    tcpserve_usage)) != -1) {
 		if (take_service_opt(&s->sv, ch) || take_ucspi_opt(&s->x, ch))
 			continue;
 		switch (ch) {
@@ -426,6 +479,12 @@ parse_options(int argc, char **argv, struct server *s)
 		case 'T':
 			s->limit_ms = parse_duration(optarg);
 			break;
+		case 'U':
+			xunix_sockaddr(optarg, &s->sun, &s->sunlen);
+			break;
+		case 'm':
+			s->file.mode = xparse_mode(optarg);
+			break;
 		case 'w':
 			if ((s->wait_ms = parse_duration(optarg)) == 0)
 				die_usage("invalid duration '%s'", optarg);
@@ -437,11 +496,12 @@ parse_options(int argc, char **argv, struct server *s)
 			break;
 		}
 	}
-	/* --systemd and --fd take HOST PORT's place. */
-	ops = s->sv.src.kind == LSRC_BIND ? 2 : 0;
+	/* --systemd, --fd and -U take HOST PORT's place. */
+	ops = s->sv.src.kind == LSRC_BIND && s->sunlen == 0 ? 2 : 0;
 	need_operands(argc, argv, ops, -1);
 	if (argc - optind > ops)
 		s->prog = argv + optind + ops;
+	check_unix_opts(s);
 	if (s->echo && s->broker)
 		die_usage("--echo and --broker exclude each other");
 	if ((s->echo || s->broker) && s->prog)
@@ -486,7 +546,10 @@ tcpserve_main(int argc, char **argv)
 	int port = -1, rc;
 
 	parse_options(argc, argv, &s);
-	if (s.sv.src.kind == LSRC_BIND) {
+	if (s.sunlen) {
+		host = NULL;
+		port = -1;
+	} else if (s.sv.src.kind == LSRC_BIND) {
 		if ((host = unbracket(argv[optind])) == NULL)
 			die_usage("invalid host '%s'", argv[optind]);
 		port = parse_port(argv[optind + 1], "tcp");
@@ -509,11 +572,18 @@ tcpserve_main(int argc, char **argv)
 	sigaddset(&stops, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &stops, &s.waitmask);
 	xcheck_mptcp(&s.so, s.family);
-	if ((s.lfd = xservice_socket(&s.sv, SOCK_STREAM)) >= 0)
+	if ((s.lfd = xservice_socket(&s.sv, SOCK_STREAM)) >= 0) {
 		xsockopt_apply(&s.so, s.lfd, SOCKOPT_LISTEN);
-	else
+	} else if (s.sunlen) {
+		s.file.give = s.privs.user != NULL;
+		s.file.uid = s.privs.uid;
+		s.file.gid = s.privs.gid;
+		s.lfd = xlisten_unix(&s.sun, s.sunlen, SOCK_STREAM, s.backlog,
+		    &s.file);
+	} else {
 		s.lfd = xlisten_opts(host, port, s.family, SOCK_STREAM,
 		    s.backlog, &s.so);
+	}
 	/* Readiness comes from poll; a vanished client must not block us. */
 	fcntl(s.lfd, F_SETFL, O_NONBLOCK);
 	if (!s.quiet && (port == 0 || s.verbose))

@@ -13,6 +13,8 @@
 #include "../lib/sockopt.h"
 
 struct target;
+#include "../lib/endpoint.h"
+#include "../lib/unixsock.h"
 
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
 #define CONNECT_WAIT_MS	10000	/* --forward: a target's time without -w */
@@ -47,6 +49,9 @@ struct server {
 	struct iptable perip_count;
 	struct privs privs;
 	char **prog;
+	struct sockaddr_un sun;	/* -U: the socket's address */
+	socklen_t sunlen;	/* > 0: -U was given */
+	struct unix_file file;	/* -U: -m and -u for the socket file */
 	int lfd;
 	int warned;		/* out of descriptors, already said */
 	sigset_t waitmask;	/* the mask while waiting: stop signals open */
@@ -57,10 +62,19 @@ struct server {
 				   which accepted sockets inherit them from */
 };
 
+/*
+ * A client's address (sa.sa_family says which); a Unix-domain client's
+ * comes with its credentials (SO_PEERCRED; pid 0 if unknown). It fits a
+ * sockaddr_storage, what lib/children.c keeps for each program.
+ */
 union peer {
 	struct sockaddr sa;
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
+	struct {
+		struct sockaddr_un sun;
+		struct ucred cred;
+	} un;
 };
 
 /*
@@ -79,7 +93,12 @@ void release_client(struct server *s, const struct sockaddr *sa);
  * accepting (out of descriptors; warned once per episode).
  */
 int accept_failed(struct server *s);
-/* With -v, "WHAT ADDR:PORT". */
+/*
+ * A client as log lines name it: "ADDR:PORT", or for a Unix-domain one
+ * "pid=N,uid=U" (its name if its credentials are unknown).
+ */
+char *fmt_peer(const union peer *p, char *buf, size_t len);
+/* With -v, "WHAT ADDR:PORT" (fmt_peer). */
 void log_conn(const struct server *s, const char *what, const union peer *p);
 
 /*

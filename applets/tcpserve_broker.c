@@ -49,7 +49,7 @@ bconn_close(struct bconn *c, const char *why, int err)
 	struct broker *b = c->b;
 	char where[ADDRPORT_LEN];
 
-	fmt_addrport(&c->peer.sa, where, sizeof(where));
+	fmt_peer(&c->peer, where, sizeof(where));
 	if (err && (b->s->verbose || err == ENOMEM))
 		warn_msg("warning: %s: %s", where, strerror(err));
 	if (b->s->verbose)

@@ -70,7 +70,7 @@ echo_close(struct echo_conn *c, const char *why, int err)
 	struct echo *e = c->e;
 	char where[ADDRPORT_LEN];
 
-	fmt_addrport(&c->peer.sa, where, sizeof(where));
+	fmt_peer(&c->peer, where, sizeof(where));
 	if (err && (e->s->verbose || err == ENOMEM || err == ENOBUFS))
 		warn_msg("warning: %s: %s", where, strerror(err));
 	if (e->s->verbose)

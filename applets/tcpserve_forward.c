@@ -138,7 +138,7 @@ fwd_close(struct fconn *c, int err, const char *why)
 	struct fwd *f = c->f;
 	char where[ADDRPORT_LEN];
 
-	fmt_addrport(&c->peer.sa, where, sizeof(where));
+	fmt_peer(&c->peer, where, sizeof(where));
 	if (err && (f->s->verbose || err == ENOMEM || err == ENOBUFS ||
 	    err == EMFILE || err == ENFILE))
 		warn_msg("warning: %s: %s", where, strerror(err));
@@ -277,7 +277,7 @@ connected(struct fconn *c, int fd)
 	    EP_INET)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (f->s->verbose)
-		warn_msg("connection from %s to %s", fmt_addrport(&c->peer.sa,
+		warn_msg("connection from %s to %s", fmt_peer(&c->peer,
 		    where, sizeof(where)),
 		    f->s->targets[(c->first + c->tried) % f->s->nfwd].name);
 	/* A dump sees every byte: no splice then. */
@@ -309,8 +309,8 @@ target_failed(struct fconn *c, int err)
 	char where[ADDRPORT_LEN];
 
 	if (f->s->verbose || err == EMFILE || err == ENFILE || err == ENOMEM)
-		warn_msg("warning: %s: connect %s: %s", fmt_addrport(
-		    &c->peer.sa, where, sizeof(where)), f->s->targets[
+		warn_msg("warning: %s: connect %s: %s", fmt_peer(
+		    &c->peer, where, sizeof(where)), f->s->targets[
 		    (c->first + c->tried) % f->s->nfwd].name, strerror(err));
 	c->tried++;
 	try_targets(c);

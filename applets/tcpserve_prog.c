@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,16 +78,21 @@ start_child(struct server *s, struct children *kids, int fd,
 {
 	char where[ADDRPORT_LEN];
 	struct sockaddr_storage local;
+	struct running *k;
 	pid_t pid;
 
+	fmt_peer(p, where, sizeof(where));
 	if (given)
 		local = *given;
 	else if (local_addr(fd, &local) < 0) {
-		warn_errno("warning: %s", fmt_addrport(&p->sa, where,
-		    sizeof(where)));
+		warn_errno("warning: %s", where);
 		return -1;
 	}
-	if (s->dump.on)
+	/* -U: ucspi-unix's environment (no dump, -B or -E there: exit 2). */
+	if (p->sa.sa_family == AF_UNIX)
+		pid = spawn_unix(s->prog, fd, fd, (struct sockaddr_un *)&local,
+		    p->un.cred.pid > 0 ? &p->un.cred : NULL, NULL);
+	else if (s->dump.on)
 		pid = fork_dump_relay(s, kids->n, fd, p,
 		    (struct sockaddr *)&local);
 	else
@@ -95,10 +101,10 @@ start_child(struct server *s, struct children *kids, int fd,
 		warn_errno("warning: %s", s->prog[0]);
 		return -1;
 	}
-	children_add(kids, pid, &p->sa, sizeof(*p));
+	k = children_add(kids, pid, &p->sa, sizeof(*p));
+	snprintf(k->label, sizeof(k->label), "%s", where);
 	if (s->verbose)
-		warn_msg("connection from %s pid %ld", fmt_addrport(&p->sa,
-		    where, sizeof(where)), (long)pid);
+		warn_msg("connection from %s pid %ld", where, (long)pid);
 	return 0;
 }
 

@@ -16,8 +16,11 @@ const char udpsend_usage[] =
 "               [-s ADDR] [-p PORT] [--ttl N] [--mcast-if IFACE]\n"
 "               [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
 "               [--sockopt NAME[=VALUE]]... HOST PORT [MESSAGE...]\n"
+"       udpsend [-v0r] [-w SECS] -U PATH [MESSAGE...]\n"
 "Send the MESSAGE operands, joined by spaces, as one datagram; without\n"
 "them, send each line of stdin (its newline removed) as one datagram.\n"
+"With -U, to the Unix-domain datagram socket PATH (@NAME: abstract).\n"
+"With -U, to the Unix-domain datagram socket PATH (@NAME: abstract).\n"
 "\n"
 "  -4, -6    IPv4 / IPv6 only\n"
 "  -v        report the peer and the number of datagrams sent\n"
@@ -31,6 +34,8 @@ const char udpsend_usage[] =
 "            (default 2; 0: no limit)\n"
 "  -s ADDR   source address\n"
 "  -p PORT   source port\n"
+"  -U PATH   send to a Unix-domain socket; with -r from an abstract\n"
+"            address of its own the kernel picks\n"
 "  --ttl N   multicast TTL / hop limit (default 1)\n"
 "  --mcast-if IFACE  send to a multicast group through IFACE\n"
 "  --no-mcast-loop   no copy of a multicast datagram to this host\n"
@@ -239,6 +244,29 @@ open_peer(struct sender *s, int port, int family, const struct source *src)
 		warn_msg("sending to %s", s->peer);
 }
 
+/*
+ * -U: a datagram socket connected to sun. Replies need an address to
+ * come to: with -r, an abstract one the kernel picks (bind with only the
+ * family), so there is no file to remove.
+ */
+static void
+open_unix(struct sender *s)
+{
+	struct sockaddr_un me = { .sun_family = AF_UNIX };
+
+	if ((s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		die_errno(EXIT_FAIL, "socket");
+	if (s->reply && bind(s->fd, (struct sockaddr *)&me,
+	    sizeof(sa_family_t)) < 0)
+		die_errno(EXIT_FAIL, "bind");
+	if (connect(s->fd, (const struct sockaddr *)&s->sun, s->sunlen) < 0)
+		die_errno(EXIT_FAIL, "%s: connect", s->host);
+	s->max = dgram_max((const struct sockaddr *)&s->sun);
+	snprintf(s->peer, sizeof(s->peer), "%s", s->host);
+	if (s->verbose)
+		warn_msg("sending to %s", s->peer);
+}
+
 /* -s ADDR: a numeric address of the family asked for, or exit 2. */
 static const char *
 check_source(char *arg, int family)
@@ -273,7 +301,7 @@ parse_options(int argc, char **argv, struct sender *s, struct source *src,
 
 	s->wait_ms = 2000;
 	s->mout.ttl = -1;
-	while ((ch = next_opt(argc, argv, "460bn:p:rs:vw:", longopts,
+	while ((ch = next_opt(argc, argv, "460bn:p:rs:U:vw:", longopts,
 	    udpsend_usage)) != -1) {
 		switch (ch) {
 		DUMP_CASES:
@@ -303,6 +331,10 @@ parse_options(int argc, char **argv, struct sender *s, struct source *src,
 			break;
 		case 's':
 			src->addr = optarg;
+			break;
+		case 'U':
+			xunix_sockaddr(optarg, &s->sun, &s->sunlen);
+			s->host = optarg;
 			break;
 		case 'v':
 			s->verbose = 1;
@@ -342,27 +374,39 @@ udpsend_main(int argc, char **argv)
 {
 	static struct sender s;
 	struct source src = { NULL, 0, &s.so };
-	int port, family = AF_UNSPEC, err;
+	int port, family = AF_UNSPEC, err, nops;
 
 	parse_options(argc, argv, &s, &src, &family);
-	need_operands(argc, argv, 2, -1);
-	s.host = unbracket(argv[optind]);
-	s.port = argv[optind + 1];
-	if (s.host == NULL)
-		die_usage("invalid host '%s'", argv[optind]);
-	port = parse_port(s.port, "udp");
-	if (s.exact && argc - optind > 2)
+	/* -U PATH takes HOST PORT's place; no address options with it. */
+	if (s.sunlen && (family != AF_UNSPEC || src.addr || src.port ||
+	    s.broadcast || s.any || s.mopt || s.so.set))
+		die_usage("%s cannot be used with -U", family != AF_UNSPEC ?
+		    "-4/-6" : src.addr ? "-s" : src.port ? "-p" : s.broadcast ?
+		    "-b" : s.any ? "--any" : s.mopt ? s.mopt : "--sockopt");
+	nops = s.sunlen ? 0 : 2;
+	need_operands(argc, argv, nops, -1);
+	if (s.exact && argc - optind > nops)
 		die_usage("-0 reads stdin: no MESSAGE operands with it");
-	if (src.addr)
-		src.addr = check_source((char *)src.addr, family);
-	check_family(s.host, family);
-	xsockopt_check(&s.so, SOCK_DGRAM, SOCKOPT_CLIENT);
-
-	xdump_open(&s.dump);
-	open_peer(&s, port, family, &src);
-	s.gso = 1;
-	if (argc - optind > 2)
-		send_operands(&s, argv + optind + 2, argc - optind - 2);
+	if (s.sunlen) {
+		xdump_open(&s.dump);
+		open_unix(&s);
+	} else {
+		s.host = unbracket(argv[optind]);
+		s.port = argv[optind + 1];
+		if (s.host == NULL)
+			die_usage("invalid host '%s'", argv[optind]);
+		port = parse_port(s.port, "udp");
+		if (src.addr)
+			src.addr = check_source((char *)src.addr, family);
+		check_family(s.host, family);
+		xsockopt_check(&s.so, SOCK_DGRAM, SOCKOPT_CLIENT);
+		xdump_open(&s.dump);
+		open_peer(&s, port, family, &src);
+		/* UDP_SEGMENT is for UDP: a Unix datagram is sent whole. */
+		s.gso = 1;
+	}
+	if (argc - optind > nops)
+		send_operands(&s, argv + optind + nops, argc - optind - nops);
 	else if (s.exact)
 		send_all(&s);
 	else

@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include "../lib/sockbox.h"
 #include "../lib/dump.h"
+#include "../lib/endpoint.h"
 #include "../lib/mcast.h"
 #include "../lib/sockopt.h"
 
@@ -47,6 +48,8 @@ struct sender {
 	} seg[BATCH];
 	struct dump dump;		/* --hexdump, --dump-in, --dump-out */
 	struct sockopts so;		/* --sockopt */
+	struct sockaddr_un sun;		/* -U PATH */
+	socklen_t sunlen;		/* > 0: -U was given */
 };
 
 /* ---- udpsend_send.c: sending ---- */

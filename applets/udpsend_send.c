@@ -12,6 +12,8 @@ void
 die_peer(const struct sender *s, int err)
 {
 	errno = err;
+	if (s->port == NULL)
+		die_errno(EXIT_FAIL, "%s", s->host);	/* -U PATH */
 	die_errno(EXIT_FAIL, "%s port %s", s->host, s->port);
 }
 

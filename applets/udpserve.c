@@ -5,6 +5,7 @@
  * Receives in recvmmsg batches; printing writes each batch with writev.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "../lib/service.h"
 #include "../lib/sockopt.h"
 #include "../lib/mcast.h"
+#include "../lib/unixsock.h"
 
 const char udpserve_usage[] =
 "usage: udpserve [-0146vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
@@ -23,11 +25,15 @@ const char udpserve_usage[] =
 "                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
 "                [--sockopt NAME[=VALUE]]... [-M [SOURCE@]GROUP[%IFACE]]...\n"
 "                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
+"       udpserve [options] [-m MODE] -U PATH [PROG [ARGS...]]\n"
 "Receive datagrams on HOST PORT and print each payload as a line, or\n"
 "answer each: --echo, -r PREFIX, or PROG (datagram on its stdin, its\n"
 "output sent back; environment PROTO=UDP, UDPLOCALIP, UDPLOCALPORT,\n"
 "UDPREMOTEIP, UDPREMOTEPORT). No reply ever goes to the server's own\n"
-"address and port, nor by default to a source port below 1024.\n"
+"address and port, nor by default to a source port below 1024. With -U,\n"
+"on a Unix-domain datagram socket; replies go to the sender's address (a\n"
+"sender without one gets none), PROG's environment is PROTO=UNIX,\n"
+"UNIXLOCALPATH, UNIXLOCALPID, UNIXLOCALUID, UNIXLOCALGID, UNIXREMOTEPATH.\n"
 "\n"
 "  -0           print the payloads exactly, no newline added\n"
 "  -1           once bound, print the port on stdout (not when printing\n"
@@ -44,7 +50,10 @@ const char udpserve_usage[] =
 "               1000; 0: no limit)\n"
 "  -a CIDR      allow these addresses (with any -a, only those)\n"
 "  -d CIDR      deny these addresses\n"
-"  -u USER[:GROUP]  run as USER after binding\n"
+"  -m MODE      -U: the socket file's permissions, octal (e.g. 660)\n"
+"  -u USER[:GROUP]  run as USER after binding; -U's file is theirs\n"
+"  -U PATH      a Unix-domain socket instead of HOST PORT (@NAME:\n"
+"               abstract); a stale file is replaced, removed at exit\n"
 "  -c MAXPROCS  at most this many PROGs at once (default 40)\n"
 "  --ready-fd N  once bound, write a newline to descriptor N, close it\n"
 "  --systemd[=NAME]  the socket systemd passed (LISTEN_FDS; NAME: the\n"
@@ -79,6 +88,8 @@ static struct server {
 	struct acl acl;
 	struct mcast_group groups[MAX_GROUPS];
 	int ngroups;
+	struct sockaddr_un sun;	/* -U */
+	socklen_t sunlen;	/* > 0: -U was given */
 	struct mmsghdr msgs[BATCH], replies[BATCH];
 	struct iovec iov[BATCH], riov[BATCH][2], out[OUT_IOV];
 	int nout;		/* iovecs in out */
@@ -302,19 +313,39 @@ serve(void)
 	free(pfd);
 }
 
+/*
+ * -U: the socket is a file (or an abstract name). Non-blocking: a sender
+ * that does not read its replies must not stop the server when its queue
+ * is full; that reply is a warning.
+ */
+static void
+setup_unix(struct privs *privs, struct unix_file *file)
+{
+	file->give = privs->user != NULL;
+	file->uid = privs->uid;
+	file->gid = privs->gid;
+	S.fd = xlisten_unix(&S.sun, S.sunlen, SOCK_DGRAM, 0, file);
+	fcntl(S.fd, F_SETFL, O_NONBLOCK);
+	grow_sockbuf(S.fd, SO_RCVBUF, RCVBUF);
+}
+
 /* The socket, its options, the receive slots. */
 static void
 setup_socket(struct service *sv, const char *host, int port, int family,
-    const struct sockopts *so)
+    const struct sockopts *so, struct privs *privs, struct unix_file *file)
 {
 	struct sockaddr_storage ss;
 	char *bufs;
 	int i, one = 1;
 
-	if ((S.fd = xservice_socket(sv, SOCK_DGRAM)) >= 0)
+	if ((S.fd = xservice_socket(sv, SOCK_DGRAM)) >= 0) {
 		xsockopt_apply(so, S.fd, SOCKOPT_LISTEN);
-	else
+	} else if (S.sunlen) {
+		setup_unix(privs, file);
+		goto slots;
+	} else {
 		S.fd = xlisten_opts(host, port, family, SOCK_DGRAM, 0, so);
+	}
 	if (local_addr(S.fd, &ss) < 0)
 		die_errno(EXIT_FAIL, "getsockname");
 	S.port = addr_port((struct sockaddr *)&ss);
@@ -332,6 +363,7 @@ setup_socket(struct service *sv, const char *host, int port, int family,
 	 */
 	if (!S.prog && !S.prefix)
 		setsockopt(S.fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
+slots:
 	/* Only the pages a datagram touches are ever made resident. */
 	if ((bufs = malloc((size_t)BATCH * SLOT)) == NULL)
 		die_errno(EXIT_FAIL, "malloc");
@@ -389,8 +421,17 @@ setup_signals(void)
 
 /* Options that only make sense together: exit 2 if they are not. */
 static void
-check_conflicts(int nprog, int any_port, int rate_set)
+check_conflicts(int nprog, int any_port, int rate_set, int family, int mode)
 {
+	const char *opt = family != AF_UNSPEC ? "-4/-6" : S.acl.n ?
+	    "-a/-d" : any_port ? "--reply-any" : NULL;
+
+	if (S.sunlen && opt)
+		die_usage("%s cannot be used with -U", opt);
+	if (!S.sunlen && mode >= 0)
+		die_usage("-m needs -U");
+	if (mode >= 0 && S.sun.sun_path[0] == '\0')
+		die_usage("-m: an abstract socket has no file");
 	if (S.echo && S.prefix)
 		die_usage("--echo and -r exclude each other");
 	if ((S.echo || S.prefix) && nprog)
@@ -420,13 +461,14 @@ udpserve_main(int argc, char **argv)
 	static struct sockopts so;
 	struct privs privs = { NULL, 0, 0 };
 	struct service sv = SERVICE_INIT;
+	struct unix_file file = { .mode = -1 };
 	const char *host = NULL;
 	unsigned rate = 1000;
 	int ch, port = -1, family = AF_UNSPEC, quiet = 0, any_port = 0;
 	int rate_set = 0, ops;
 
 	S.maxprocs = 40;
-	while ((ch = next_opt(argc, argv, "046M:a:c:d:n:qr:u:vw:1", longopts,
+	while ((ch = next_opt(argc, argv, "046M:a:c:d:m:n:qr:U:u:vw:1", longopts,
 	    udpserve_usage)) != -1) {
 		if (take_service_opt(&sv, ch))
 			continue;
@@ -463,6 +505,12 @@ udpserve_main(int argc, char **argv)
 		case 'E':
 			S.echo = 1;
 			break;
+		case 'm':
+			file.mode = xparse_mode(optarg);
+			break;
+		case 'U':
+			xunix_sockaddr(optarg, &S.sun, &S.sunlen);
+			break;
 		case 'n':
 			S.limit = parse_uint(optarg, 1, ~0ULL, "count");
 			break;
@@ -491,12 +539,16 @@ udpserve_main(int argc, char **argv)
 			break;
 		}
 	}
-	/* --systemd and --fd take HOST PORT's place. */
-	ops = sv.src.kind == LSRC_BIND ? 2 : 0;
+	/* --systemd, --fd and -U take HOST PORT's place. */
+	ops = sv.src.kind == LSRC_BIND && S.sunlen == 0 ? 2 : 0;
 	need_operands(argc, argv, ops, -1);
-	check_conflicts(argc - optind > ops, any_port, rate_set);
+	check_conflicts(argc - optind > ops, any_port, rate_set, family,
+	    file.mode);
 	check_service_opts(&sv, family, S.echo || S.prefix ||
 	    argc - optind > ops ? NULL : "printing datagrams");
+	if (S.sunlen && (sv.src.kind != LSRC_BIND || S.ngroups))
+		die_usage("%s cannot be used with -U", S.ngroups ? "-M" :
+		    "--systemd/--fd");
 	if (ops > 0) {
 		if ((host = unbracket(argv[optind])) == NULL)
 			die_usage("invalid host '%s'", argv[optind]);
@@ -513,10 +565,10 @@ udpserve_main(int argc, char **argv)
 
 	server_setup();
 	xdump_open(&udpserve_dump);
-	setup_socket(&sv, host, port, family, &so);
+	setup_socket(&sv, host, port, family, &so, &privs, &file);
 	join_groups(1);
 	setup_replies(S.fd, S.port, any_port, rate);
-	if (!quiet && (port == 0 || S.verbose))
+	if (!quiet && ((port == 0 && !S.sunlen) || S.verbose))
 		announce_listen(S.fd);
 	xdrop_privs(&privs);
 	if (S.prog)

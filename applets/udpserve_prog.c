@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "udpserve.h"
+#include "../lib/unixsock.h"
 
 /* A running PROG: its datagram still to write, its reply so far. */
 struct child {
@@ -130,8 +131,13 @@ start_prog(const struct origin *o, const char *data, size_t len)
 		close(in[1]);
 		goto fail;
 	}
-	c->pid = spawn_prog(P.argv, in[0], out[1], "UDP",
-	    (struct sockaddr *)&o->local, (struct sockaddr *)&o->peer);
+	if (o->peer.ss_family == AF_UNIX)
+		c->pid = spawn_unix(P.argv, in[0], out[1],
+		    (const struct sockaddr_un *)&o->local, NULL,
+		    (const struct sockaddr_un *)&o->peer);
+	else
+		c->pid = spawn_prog(P.argv, in[0], out[1], "UDP",
+		    (struct sockaddr *)&o->local, (struct sockaddr *)&o->peer);
 	close(in[0]);
 	close(out[1]);
 	c->in = in[1];

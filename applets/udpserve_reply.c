@@ -3,11 +3,13 @@
  * and never in a way two servers could keep up between them forever.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
 #include "udpserve.h"
+#include "../lib/endpoint.h"
 
 /*
  * Per-source reply budgets: a fixed table, so a flood of spoofed sources
@@ -56,8 +58,13 @@ read_origin(const struct msghdr *mh, struct origin *o)
 
 	o->seg = 0;
 	o->refused = NULL;
+	/* Zeroed first: a Unix address is only as long as its name. */
+	memset(&o->peer, 0, sizeof(o->peer));
 	memcpy(&o->peer, mh->msg_name, mh->msg_namelen);
 	o->peerlen = mh->msg_namelen;
+	/* Only an unbound Unix sender comes without a name. */
+	if (o->peerlen == 0)
+		o->peer.ss_family = AF_UNIX;
 	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR((struct msghdr *)mh,
 	    cm)) {
 		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
@@ -148,14 +155,24 @@ is_local(const struct sockaddr *sa)
 static uint64_t *
 rate_slot(const struct sockaddr *sa)
 {
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
 	uint8_t a[16];
 	uint64_t h;
+	size_t i;
 
-	addr16(sa, a);
-	if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a))
-		memcpy(&h, a + 8, 8);
-	else
-		memcpy(&h, a, 8);
+	if (sa->sa_family == AF_UNIX) {
+		/* A Unix sender by its name (FNV-1a), the kernel vouches. */
+		for (h = 0xcbf29ce484222325ULL, i = 0;
+		    i < sizeof(sun->sun_path); i++)
+			h = (h ^ (uint8_t)sun->sun_path[i]) *
+			    0x100000001b3ULL;
+	} else {
+		addr16(sa, a);
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a))
+			memcpy(&h, a + 8, 8);
+		else
+			memcpy(&h, a, 8);
+	}
 	/* A keyed 64-bit mix (the finalizer of MurmurHash3). */
 	h ^= R.seed;
 	h ^= h >> 33;
@@ -194,7 +211,17 @@ reply_refusal(const struct origin *o)
 {
 	const struct sockaddr *peer = (const struct sockaddr *)&o->peer;
 	uint8_t a[16], b[16];
-	int port = addr_port(peer);
+	int port;
+
+	/*
+	 * A Unix sender cannot use our address, nor pose as a server; one
+	 * without an address of its own (unbound) cannot be answered.
+	 */
+	if (peer->sa_family == AF_UNIX)
+		return o->peerlen <= offsetof(struct sockaddr_un, sun_path) ?
+		    "sender has no address" : !rate_take(peer) ?
+		    "over the reply rate" : NULL;
+	port = addr_port(peer);
 
 	/* Our own reply would come back to us: a loop with ourselves. */
 	if (port == R.port) {

@@ -158,6 +158,7 @@ _sockbox()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[0]}
 	local applet first=1 usage i w what opt n=0 endopts=0 handed=0
+	local skip=0	# -U PATH takes HOST PORT's place: operands 0 and 1
 	COMPREPLY=()
 
 	applet=${cmd##*/}
@@ -209,6 +210,7 @@ _sockbox()
 		what=$(_sockbox_metavar "$usage" "$opt")
 		[[ -n $what ]] || continue
 		w=$opt
+		[[ $w == -U ]] && skip=2
 		if [[ $((i + 1)) -eq $COMP_CWORD ]]; then
 			_sockbox_value "$applet" "$w" "$what" "$cur"
 			return 0
@@ -219,7 +221,7 @@ _sockbox()
 		_sockbox_words "$cur" $(_sockbox_options "$usage")
 		return 0
 	fi
-	_sockbox_operand "$applet" "$((n + handed))" "$cur"
+	_sockbox_operand "$applet" "$((n + handed + skip))" "$cur"
 	return 0
 }
 

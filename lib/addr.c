@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include "sockbox.h"
+#include "endpoint.h"
 
 #define DIGITS_DOTS "0123456789."
 
@@ -113,9 +113,12 @@ fmt_addr(const struct sockaddr *sa, char *buf, size_t len)
 char *
 fmt_addrport(const struct sockaddr *sa, char *buf, size_t len)
 {
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
 	char a[ADDRPORT_LEN];
 	int v6;
 
+	if (sa->sa_family == AF_UNIX)
+		return fmt_unix(sun, unix_addrlen(sun), buf, len);
 	fmt_addr(sa, a, sizeof(a));
 	v6 = strchr(a, ':') != NULL;
 	snprintf(buf, len, "%s%s%s:%d", v6 ? "[" : "", a, v6 ? "]" : "",

@@ -14,6 +14,8 @@ dgram_max(const struct sockaddr *sa)
 {
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
 
+	if (sa->sa_family == AF_UNIX)
+		return DGRAM_MAXUNIX;
 	/* 65535 less the UDP header, and for IPv4 the IP header too. */
 	if (sa->sa_family == AF_INET6 &&
 	    !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))

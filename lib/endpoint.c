@@ -62,6 +62,19 @@ fmt_unix(const struct sockaddr_un *sun, socklen_t len, char *buf,
 	return buf;
 }
 
+socklen_t
+unix_addrlen(const struct sockaddr_un *sun)
+{
+	size_t n = sizeof(sun->sun_path);
+
+	if (sun->sun_path[0] != '\0')
+		return (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    strnlen(sun->sun_path, n) + 1);
+	while (n > 0 && sun->sun_path[n - 1] == '\0')
+		n--;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+}
+
 /* HOST:PORT into ep; a reason in why if it is not one. */
 static int
 parse_inet(const char *s, const char *proto, struct endpoint *ep,

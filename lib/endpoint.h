@@ -46,6 +46,12 @@ void xunix_sockaddr(const char *path, struct sockaddr_un *sun,
  */
 char *fmt_unix(const struct sockaddr_un *sun, socklen_t len, char *buf,
     size_t buflen);
+/*
+ * The length of a Unix-domain address whose unused bytes are zero (as
+ * accept, recvfrom and getsockname leave a zeroed buffer), for fmt_unix:
+ * no name is "(unnamed)".
+ */
+socklen_t unix_addrlen(const struct sockaddr_un *sun);
 /* ep as the user wrote it ("host:80", "[::1]:80", "unix:/run/x") into buf. */
 char *fmt_endpoint(const struct endpoint *ep, char *buf, size_t len);
 

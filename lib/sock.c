@@ -168,6 +168,8 @@ local_addr(int fd, struct sockaddr_storage *ss)
 {
 	socklen_t len = sizeof(*ss);
 
+	/* A Unix address is only as long as its name: the rest reads 0. */
+	memset(ss, 0, sizeof(*ss));
 	return getsockname(fd, (struct sockaddr *)ss, &len);
 }
 
@@ -176,6 +178,7 @@ peer_addr(int fd, struct sockaddr_storage *ss)
 {
 	socklen_t len = sizeof(*ss);
 
+	memset(ss, 0, sizeof(*ss));
 	return getpeername(fd, (struct sockaddr *)ss, &len);
 }
 

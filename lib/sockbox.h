@@ -111,8 +111,11 @@ long long now_us(void);
 
 /* ---- lib/addr.c: hosts and addresses ---- */
 
-/* Longest "[addr]:port" that fmt_addrport writes, with its NUL. */
-#define ADDRPORT_LEN 64
+/*
+ * Longest "[addr]:port" that fmt_addrport writes, with its NUL; and a
+ * Unix-domain address ("@" and sun_path).
+ */
+#define ADDRPORT_LEN 112
 
 /*
  * Strip the brackets of "[::1]" in place. Returns s, or NULL if the
@@ -151,7 +154,10 @@ void check_family(const char *host, int family);
 int addr_port(const struct sockaddr *sa);
 /* "1.2.3.4" or "::1" (IPv4-mapped IPv6 printed as IPv4) into buf. */
 char *fmt_addr(const struct sockaddr *sa, char *buf, size_t len);
-/* "1.2.3.4:80" or "[::1]:80" into buf (ADDRPORT_LEN bytes suffice). */
+/*
+ * "1.2.3.4:80" or "[::1]:80" into buf (ADDRPORT_LEN bytes suffice); an
+ * AF_UNIX address in a zeroed buffer as fmt_unix prints it.
+ */
 char *fmt_addrport(const struct sockaddr *sa, char *buf, size_t len);
 /* The resolver's message for a getaddrinfo/getnameinfo error code. */
 const char *gai_msg(int err);
@@ -343,6 +349,15 @@ void xdrop_privs(const struct privs *p);
  */
 pid_t spawn_prog(char **argv, int in, int out, const char *proto,
     const struct sockaddr *local, const struct sockaddr *remote);
+/*
+ * spawn_prog with the variables vars[0..nvars) ("NAME=value", at most 9)
+ * instead of the TCP/UDP ones; the inherited ones of proto's UCSPI set
+ * (with "UNIX": ucspi-unix's) are removed. pidvar, if not NULL, points
+ * into one of vars with room for 12 bytes: the program's own pid is
+ * written there before it starts ("UNIXLOCALPID=").
+ */
+pid_t spawn_env(char **argv, int in, int out, const char *proto,
+    char **vars, int nvars, char *pidvar);
 /* Whether signal sig was ignored when sockbox started. */
 int ignored_at_start(int sig);
 /*
@@ -494,8 +509,13 @@ void put_json(FILE *f, const char *s);
 /* The largest UDP payload: IPv4 (65535 - 20 - 8) and IPv6 (65535 - 8). */
 #define DGRAM_MAX4 65507
 #define DGRAM_MAX6 65527
+/* A Unix-domain datagram: ours, what udpserve receives whole. */
+#define DGRAM_MAXUNIX 65536
 
-/* DGRAM_MAX4 or DGRAM_MAX6 for a peer (IPv4-mapped IPv6 counts as IPv4). */
+/*
+ * DGRAM_MAX4 or DGRAM_MAX6 for a peer (IPv4-mapped IPv6 counts as IPv4),
+ * DGRAM_MAXUNIX for an AF_UNIX one.
+ */
 int dgram_max(const struct sockaddr *sa);
 /*
  * Raise fd's SO_RCVBUF or SO_SNDBUF (which) to bytes, past the system

@@ -17,21 +17,32 @@
 
 extern char **environ;
 
+#define MAX_VARS	9	/* the most variables spawn_env sets */
+
 /* Whether env entry e is one of proto's UCSPI variables. */
 static int
 is_ucspi_var(const char *e, const char *proto)
 {
-	static const char *const names[] = {
+	static const char *const inet[] = {
 		"LOCALIP=", "LOCALPORT=", "LOCALHOST=", "REMOTEIP=",
-		"REMOTEPORT=", "REMOTEHOST=", "REMOTEINFO=", "CONCURRENCY="
+		"REMOTEPORT=", "REMOTEHOST=", "REMOTEINFO=", "CONCURRENCY=",
+		NULL
 	};
+	/* ucspi-unix's, and REMOTEPATH, udpserve -U's own. */
+	static const char *const unix_names[] = {
+		"LOCALPATH=", "LOCALPID=", "LOCALUID=", "LOCALGID=",
+		"REMOTEPID=", "REMOTEEUID=", "REMOTEEGID=", "REMOTEPATH=",
+		NULL
+	};
+	const char *const *names = strcmp(proto, "UNIX") == 0 ? unix_names :
+	    inet;
 	size_t plen = strlen(proto), i;
 
 	if (strncmp(e, "PROTO=", 6) == 0)
 		return 1;
 	if (strncmp(e, proto, plen) != 0)
 		return 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; names[i]; i++)
 		if (strncmp(e + plen, names[i], strlen(names[i])) == 0)
 			return 1;
 	return 0;
@@ -130,19 +141,36 @@ reset_signals(void)
 	}
 }
 
+/* pid in decimal at p, NUL-terminated; no stdio in a vfork child. */
+static void
+put_pid(char *p, pid_t pid)
+{
+	char digits[16];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0);
+	while (n > 0)
+		*p++ = digits[--n];
+	*p = '\0';
+}
+
 /*
- * In the child, maybe sharing our memory until it execs: every signal's
- * disposition and the signal mask as sockbox found them (dispositions
- * first: no handler of ours may run here), the descriptor limit sockbox
- * started with, in and out on 0 and 1 (and out on 2 too if err_out).
- * Returns only on failure, with errno set.
+ * In the child, maybe sharing our memory until it execs (pidvar, if not
+ * NULL, gets its pid): every signal's disposition and the signal mask as
+ * sockbox found them (dispositions first: no handler of ours may run
+ * here), the descriptor limit sockbox started with, in and out on 0 and 1
+ * (and out on 2 too if err_out). Returns only on failure, errno set.
  */
 static void
 exec_child(char **argv, char **env, const char *path, int in, int out,
-    int err_out)
+    int err_out, char *pidvar)
 {
 	struct rlimit rl;
 
+	if (pidvar)
+		put_pid(pidvar, getpid());
 	reset_signals();
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
 	    (err_out && dup2(out, 2) < 0))
@@ -169,12 +197,12 @@ exec_child(char **argv, char **env, const char *path, int in, int out,
  */
 static pid_t
 vfork_exec(char **argv, char **env, const char *path, int in, int out,
-    int err_out, volatile int *err)
+    int err_out, char *pidvar, volatile int *err)
 {
 	pid_t pid;
 
 	if ((pid = vfork()) == 0) {
-		exec_child(argv, env, path, in, out, err_out);
+		exec_child(argv, env, path, in, out, err_out, pidvar);
 		*err = errno;
 		_exit(127);
 	}
@@ -188,7 +216,7 @@ vfork_exec(char **argv, char **env, const char *path, int in, int out,
  */
 static pid_t
 fork_exec(char **argv, char **env, char **slot, const char *path, int in,
-    int out, const struct spawn_opts *o)
+    int out, char *pidvar, const struct spawn_opts *o)
 {
 	char var[SPAWN_VAR_LEN];
 	pid_t pid;
@@ -207,21 +235,21 @@ fork_exec(char **argv, char **env, char **slot, const char *path, int in,
 		slot[0] = var;
 		slot[1] = NULL;
 	}
-	exec_child(argv, env, path, in, out, o->err_out);
+	exec_child(argv, env, path, in, out, o->err_out, pidvar);
 	if (log >= 0)
 		dup2(log, 2);
 	warn_errno("warning: %s", argv[0]);
 	_exit(127);
 }
 
-/* Room in a program's environment past the five UCSPI variables. */
+/* Room in a program's environment past the connection's variables. */
 #define SPAWN_EXTRA	(SPAWN_ENV_MAX + 1)
 
 /*
  * The environment for proto's programs: the inherited one less proto's
  * UCSPI variables, built once (a server's environment does not change),
- * with room after it for each connection's five, SPAWN_EXTRA more and a
- * NULL. Returns it with *slot at the first free entry, or NULL.
+ * with room after it for each connection's MAX_VARS, SPAWN_EXTRA more
+ * and a NULL. Returns it with *slot at the first free entry, or NULL.
  */
 static char **
 base_env(const char *proto, char ***slot)
@@ -236,7 +264,8 @@ base_env(const char *proto, char ***slot)
 	}
 	for (e = environ; *e; e++)
 		n++;
-	if ((env = malloc((n + 6 + SPAWN_EXTRA) * sizeof(*env))) == NULL)
+	if ((env = malloc((n + MAX_VARS + 1 + SPAWN_EXTRA) *
+	    sizeof(*env))) == NULL)
 		return NULL;
 	n = 0;
 	for (e = environ; *e; e++)
@@ -246,19 +275,11 @@ base_env(const char *proto, char ***slot)
 	return env;
 }
 
-pid_t
-spawn_prog(char **argv, int in, int out, const char *proto,
-    const struct sockaddr *local, const struct sockaddr *remote)
+/* The one way a program starts: vars, then o's additions. */
+static pid_t
+spawn_with(char **argv, int in, int out, const char *proto, char **vars,
+    int nvars, char *pidvar, const struct spawn_opts *o)
 {
-	return spawn_prog_opts(argv, in, out, proto, local, remote, NULL);
-}
-
-pid_t
-spawn_prog_opts(char **argv, int in, int out, const char *proto,
-    const struct sockaddr *local, const struct sockaddr *remote,
-    const struct spawn_opts *o)
-{
-	char vars[5][ADDRPORT_LEN + 24], ip[ADDRPORT_LEN];
 	char **slot, **env;
 	const char *path;
 	volatile int err = 0;
@@ -266,18 +287,13 @@ spawn_prog_opts(char **argv, int in, int out, const char *proto,
 	pid_t pid;
 	int i;
 
+	if (nvars > MAX_VARS) {
+		errno = E2BIG;
+		return -1;
+	}
 	if ((env = base_env(proto, &slot)) == NULL)
 		return -1;
-	snprintf(vars[0], sizeof(vars[0]), "PROTO=%s", proto);
-	snprintf(vars[1], sizeof(vars[1]), "%sLOCALIP=%s", proto,
-	    fmt_addr(local, ip, sizeof(ip)));
-	snprintf(vars[2], sizeof(vars[2]), "%sLOCALPORT=%d", proto,
-	    addr_port(local));
-	snprintf(vars[3], sizeof(vars[3]), "%sREMOTEIP=%s", proto,
-	    fmt_addr(remote, ip, sizeof(ip)));
-	snprintf(vars[4], sizeof(vars[4]), "%sREMOTEPORT=%d", proto,
-	    addr_port(remote));
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < nvars; i++)
 		*slot++ = vars[i];
 	for (i = 0; o && i < SPAWN_ENV_MAX && o->env[i]; i++)
 		*slot++ = (char *)o->env[i];
@@ -294,10 +310,10 @@ spawn_prog_opts(char **argv, int in, int out, const char *proto,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	if (o && o->prepare)
-		pid = fork_exec(argv, env, slot, path, in, out, o);
+		pid = fork_exec(argv, env, slot, path, in, out, pidvar, o);
 	else
 		pid = vfork_exec(argv, env, path, in, out, o && o->err_out,
-		    &err);
+		    pidvar, &err);
 	if (pid > 0 && err) {
 		waitpid(pid, NULL, 0);
 		pid = -1;
@@ -307,4 +323,41 @@ spawn_prog_opts(char **argv, int in, int out, const char *proto,
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = err;
 	return pid;
+}
+
+pid_t
+spawn_env(char **argv, int in, int out, const char *proto, char **vars,
+    int nvars, char *pidvar)
+{
+	return spawn_with(argv, in, out, proto, vars, nvars, pidvar, NULL);
+}
+
+pid_t
+spawn_prog(char **argv, int in, int out, const char *proto,
+    const struct sockaddr *local, const struct sockaddr *remote)
+{
+	return spawn_prog_opts(argv, in, out, proto, local, remote, NULL);
+}
+
+pid_t
+spawn_prog_opts(char **argv, int in, int out, const char *proto,
+    const struct sockaddr *local, const struct sockaddr *remote,
+    const struct spawn_opts *o)
+{
+	char vars[5][ADDRPORT_LEN + 24], ip[ADDRPORT_LEN];
+	char *v[5];
+	int i;
+
+	snprintf(vars[0], sizeof(vars[0]), "PROTO=%s", proto);
+	snprintf(vars[1], sizeof(vars[1]), "%sLOCALIP=%s", proto,
+	    fmt_addr(local, ip, sizeof(ip)));
+	snprintf(vars[2], sizeof(vars[2]), "%sLOCALPORT=%d", proto,
+	    addr_port(local));
+	snprintf(vars[3], sizeof(vars[3]), "%sREMOTEIP=%s", proto,
+	    fmt_addr(remote, ip, sizeof(ip)));
+	snprintf(vars[4], sizeof(vars[4]), "%sREMOTEPORT=%d", proto,
+	    addr_port(remote));
+	for (i = 0; i < 5; i++)
+		v[i] = vars[i];
+	return spawn_with(argv, in, out, proto, v, 5, NULL, o);
 }

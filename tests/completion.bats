@@ -170,3 +170,15 @@ comp() {
 	run -0 comp "$SOCKBOX" udpserve -M 239.1.2.3 zzsbhost ''
 	[[ "$output" == *domain* ]]
 }
+
+@test "-U PATH completes file names, and the operand after it is PROG" {
+	touch "$BATS_TEST_TMPDIR/app.sock"
+	run -0 comp "$SOCKBOX" tcpserve -U "$BATS_TEST_TMPDIR/app."
+	[ "$output" = "$BATS_TEST_TMPDIR/app.sock" ]
+	run -0 comp "$SOCKBOX" tcpserve -v -U "$BATS_TEST_TMPDIR/app.sock" ech
+	[[ "$output" == *echo* ]]
+	run -0 comp "$SOCKBOX" udpsend -U "$BATS_TEST_TMPDIR/app.sock" ''
+	[ -z "$output" ]
+	run -0 comp "$SOCKBOX" tcpserve -m ''
+	[ -z "$output" ]
+}
