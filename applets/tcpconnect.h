@@ -37,4 +37,7 @@ struct opts {
 int scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
     int range, const struct opts *o);
 
+/* The usage text (tcpconnect_usage.c). */
+extern const char tcpconnect_usage[];
+
 #endif

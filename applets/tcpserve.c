@@ -1,7 +1,9 @@
 /*
- * tcpserve: a TCP server. Relays one connection with stdin/stdout, runs a
- * program per connection (ucspi-tcp's tcpserver model), or echoes on an
- * event loop that holds thousands of clients in one process.
+ * tcpserve: a TCP server: accepting, the command line and main. Each
+ * mode is a file of its own: tcpserve_relay.c (one connection with stdin
+ * and stdout), tcpserve_prog.c (a program per connection, ucspi-tcp's
+ * model), and on the event loop (tcpserve_loop.c) tcpserve_echo.c,
+ * tcpserve_broker.c and tcpserve_forward.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,108 +16,11 @@
 #include <unistd.h>
 #include "tcpserve_pp.h"
 
-const char tcpserve_usage[] =
-"usage: tcpserve [-146vqE] [-DKk] [-b BACKLOG] [-c MAXCONN] [-C PERIP]\n"
-"                [-a CIDR]... [-d CIDR]... [-u USER[:GROUP]] [-i SECS]\n"
-"                [-t SECS] [-T SECS] [--recv-only | --send-only] [--crlf]\n"
-"                [--echo | --broker | --forward TARGET...] [-w SECS]\n"
-"                [--max-pending BYTES] [-B BANNER] [-l NAME] [--lookup]\n"
-"                [--ready-fd N] [--proxy-protocol] [--send-proxy[=1|2]]\n"
-"                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
-"                [--sockopt NAME[=VALUE]]... [--mptcp]\n"
-"                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
-"       tcpserve [options] [-m MODE] -U PATH [PROG [ARGS...]]\n"
-"Accept TCP connections on HOST PORT. Without PROG, relay one connection\n"
-"with stdin and stdout. With PROG, run it for every connection with the\n"
-"connection on its stdin and stdout and the UCSPI environment (PROTO,\n"
-"TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT). With --echo, send\n"
-"every byte back, many clients at once. With --broker, send every byte a\n"
-"client sends to all the other clients. With --forward, connect every\n"
-"client to a TARGET and copy bytes both ways, many clients at once.\n"
-"With -U, on a Unix-domain socket (PROG's environment: PROTO=UNIX,\n"
-"UNIXLOCALPATH, UNIXLOCALPID, UNIXLOCALUID, UNIXLOCALGID, UNIXREMOTEPID,\n"
-"UNIXREMOTEEUID, UNIXREMOTEEGID, as ucspi-unix's unixserver).\n"
-"\n"
-"  -1               once listening, print the port on stdout (not in relay\n"
-"                   mode); also --ready-fd and NOTIFY_SOCKET (READY=1)\n"
-"  -4, -6           IPv4 or IPv6 only (a wildcard HOST serves both)\n"
-"  -v               announce the address; log each connection\n"
-"  -q               do not announce the address, even for PORT 0\n"
-"  -D               --sockopt nodelay\n"
-"  -K               --sockopt keepalive (the kernel's timings)\n"
-"  -k               relay: after a connection, accept the next one\n"
-"  -b BACKLOG       listen backlog (default 4096)\n"
-"  -c MAXCONN       connections at once, more wait in the backlog\n"
-"                   (default 40 with PROG; with --echo or --forward,\n"
-"                   what the descriptor limit allows)\n"
-"  -C PERIP         close a client address's connections beyond PERIP\n"
-"  -a CIDR          allow these clients (then deny the others)\n"
-"  -d CIDR          deny these clients; the most specific -a/-d wins\n"
-"  -u USER[:GROUP]  run as USER (and GROUP) after binding; -U's file\n"
-"                   is theirs\n"
-"  -U PATH          listen on the Unix-domain socket PATH instead (@NAME:\n"
-"                   abstract); a stale socket file is replaced, and the\n"
-"                   file is removed at exit\n"
-"  -i SECS          close a connection idle for SECS (relay, echo, broker,\n"
-"                   forward: both directions silent)\n"
-"  -m MODE          -U: the socket file's permissions, octal (e.g. 660)\n"
-"  -t SECS          relay: after the client's end, stop sending once stdin\n"
-"                   has been idle for SECS (default 0.5; 0: until its end)\n"
-"  -T SECS          PROG: SIGTERM a program running for SECS, SIGKILL\n"
-"                   5 s later\n"
-"  -w SECS          --forward: a target that has not answered in SECS\n"
-"                   is skipped (default 10); --proxy-protocol: the time\n"
-"                   a client has to send its header (default 5)\n"
-"  --crlf           relay: send each LF of stdin as CRLF\n"
-"  --broker         relay every client's bytes to all the others; one\n"
-"                   that falls 128 KiB behind is disconnected\n"
-"  --dump-in FILE   relay, PROG: copy what clients send to FILE ('-':\n"
-"                   stderr)\n"
-"  --dump-out FILE  relay, PROG: copy what is sent to clients to FILE\n"
-"  --hexdump FILE   relay, PROG: write each chunk sent ('>') and received\n"
-"                   ('<') to FILE ('-': stderr): a header naming the\n"
-"                   client, then hex lines in hexdump's\n"
-"                   canonical layout\n"
-"  --echo           echo service\n"
-"  --forward TARGET forward every client to TARGET: HOST:PORT,\n"
-"                   [V6]:PORT, unix:PATH or unix:@NAME; given again,\n"
-"                   clients go to the targets in turn, and one that\n"
-"                   fails is skipped for the next\n"
-"  --max-pending BYTES  output all clients may have waiting (--echo,\n"
-"                   --broker; --forward: where splice(2) is refused), k/M/G\n"
-"                   suffixes (default 64M); past its share a client\n"
-"                   is not read, and closed if it takes nothing for 10 s\n"
-"  --mptcp          Multipath TCP (exit 1 if the kernel lacks it)\n"
-"  --send-proxy[=1|2]  --forward: start what goes to the target with a\n"
-"                   PROXY header (v1 text, the default, or v2) naming\n"
-"                   the client and the address it reached\n"
-"  --proxy-protocol every client starts with a PROXY header (v1 or v2, as\n"
-"                   haproxy sends): its addresses stand for the client's\n"
-"                   and ours in -a/-d, -C, -v and the environment\n"
-"  --recv-only      relay: do not read stdin, only print what clients send\n"
-"  --send-only      relay: send stdin, drop what clients send\n"
-"  -B BANNER        write BANNER to each client first (relay, PROG, broker)\n"
-"  -E               PROG: its stderr goes to the client too\n"
-"  -l NAME          PROG: TCPLOCALHOST=NAME (default: unset)\n"
-"  --lookup         PROG: TCPREMOTEHOST, the client's name if its forward\n"
-"                   lookup gives the client's address back\n"
-"  --ready-fd N     once listening, write a newline to descriptor N, close it\n"
-"  --systemd[=NAME] the socket systemd passed (LISTEN_FDS; NAME: the one\n"
-"                   of that name), in place of HOST PORT\n"
-"  --fd N           the listening socket open on descriptor N\n"
-"  --sockopt NAME[=VALUE]  set a socket option on the listener, inherited by\n"
-"                   every connection (repeatable): nodelay,\n"
-"                   keepalive[=IDLE[:INTERVAL[:COUNT]]], rcvbuf=BYTES,\n"
-"                   sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, reuseport,\n"
-"                   bindtodevice=IFACE, user-timeout=SECS, mark=N,\n"
-"                   linger=SECS\n"
-"PROG also gets TCPCONCURRENCY, the programs running with it.\n";
-
 #define DEFAULT_BACKLOG	4096
 #define DEFAULT_PROGS	40
 #define DEFAULT_PENDING	(64 << 20)	/* --max-pending */
 
-/* ---- accepting, shared by the three modes ---- */
+/* ---- accepting, shared by the modes ---- */
 
 int
 admit_client(struct server *s, const union peer *p)
@@ -215,126 +120,6 @@ log_conn(const struct server *s, const char *what, const union peer *p)
 
 	if (s->verbose)
 		warn_msg("%s %s", what, fmt_peer(p, where, sizeof(where)));
-}
-
-/* ---- relay mode ---- */
-
-/* The connection being relayed, for the stop signal handler. */
-static volatile sig_atomic_t relay_sock = -1;
-
-/*
- * A stop signal can land while relay() is copying rather than polling, and
- * relay() would then wait on: shutting the socket down wakes it wherever
- * it is (shutdown is async-signal-safe).
- */
-static void
-on_stop_relay(int sig)
-{
-	(void)sig;
-	server_stop = 1;
-	if (relay_sock >= 0)
-		shutdown(relay_sock, SHUT_RDWR);
-}
-
-/*
- * Relay one connection with stdin and stdout; r carries what stdin still
- * holds to the next client (-k). Returns 0, or -1 after a message.
- */
-static int
-relay_client(struct server *s, struct relay *r, int fd, const union peer *p)
-{
-	struct relay_result res;
-	struct dump_conn dc;
-	char where[ADDRPORT_LEN], why[160];
-	int rc;
-
-	if (server_stop)
-		return 0;
-	if (s->x.banner_len > 0 && send_banner(s, fd, p, s->keep ?
-	    "warning: " : "") < 0)
-		return server_stop ? 0 : -1;
-	r->dump = dump_conn_init(&dc, &s->dump, &p->sa);
-	rc = relay_run(r, fd, &res);
-	fmt_peer(p, where, sizeof(where));
-	if (s->verbose)
-		warn_msg("%s: sent %llu bytes, received %llu bytes in "
-		    "%lld.%03lld s", where, res.sent + res.unacked,
-		    res.received, res.ms / 1000, res.ms % 1000);
-	if (rc < 0 && server_stop)
-		return 0;		/* SIGTERM/SIGINT: a clean stop */
-	if (rc < 0)
-		warn_msg("%s%s: %s", s->keep ? "warning: " : "", where,
-		    relay_msg(&res, s->keep, why, sizeof(why)));
-	/* Without stdout no later client can be relayed either. */
-	if (rc < 0 && res.where == RELAY_STDOUT)
-		s->keep = 0;
-	return rc;
-}
-
-/* The relay for every client: stdin and stdout, and the relay options. */
-static void
-init_relay(const struct server *s, struct relay *r)
-{
-	relay_init(r, STDIN_FILENO, STDOUT_FILENO);
-	r->idle_ms = s->idle_ms;
-	if (s->linger_set)
-		r->linger_ms = s->linger_ms;
-	r->recv_only = s->recv_only;
-	r->send_only = s->send_only;
-	r->crlf = s->crlf;
-}
-
-static int
-serve_relay(struct server *s)
-{
-	struct pollfd pfd = { .fd = s->lfd, .events = POLLIN };
-	struct timespec pause = { 0, BACKOFF_MS * 1000000L };
-	struct relay r;
-	sigset_t held;
-	union peer p;
-	int fd, rc = 0, backoff = 0;
-
-	catch_stops(on_stop_relay);
-	init_relay(s, &r);
-	while (!server_stop) {
-		if (ppoll(&pfd, !backoff, backoff ? &pause : NULL,
-		    &s->waitmask) < 0 && errno != EINTR)
-			die_errno(EXIT_FAIL, "poll");
-		backoff = 0;
-		if (server_stop)
-			break;
-		if ((fd = accept_client(s, &p, 0)) == -2 ||
-		    (fd < 0 && errno == EAGAIN))
-			continue;
-		if (fd < 0) {
-			backoff = accept_failed(s);
-			continue;
-		}
-		/* One client at a time anyway: a slow header holds up -w at most. */
-		if (s->proxy_proto && wait_header(s, fd, &p) < 0) {
-			close(fd);
-			continue;
-		}
-		if (!s->keep)
-			close(s->lfd);	/* one connection: refuse the rest */
-		log_conn(s, "connection from", &p);
-		/*
-		 * Stop signals may interrupt the relay; one that came while
-		 * they were blocked is delivered by this sigprocmask.
-		 */
-		relay_sock = fd;
-		sigprocmask(SIG_SETMASK, &s->waitmask, &held);
-		rc = relay_client(s, &r, fd, &p);
-		close(fd);
-		release_client(s, &p.sa);
-		log_conn(s, "closed", &p);
-		sigprocmask(SIG_SETMASK, &held, NULL);
-		relay_sock = -1;
-		if (!s->keep)
-			break;
-	}
-	relay_free(&r);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- command line ---- */

@@ -144,11 +144,15 @@ pid_t spawn_ucspi(const struct server *s, unsigned running, int fd,
     const struct sockaddr *local, const union peer *p);
 
 /* The modes other than relay; each returns the exit status. */
+int serve_relay(struct server *s);
 int serve_echo(struct server *s);
 int serve_programs(struct server *s);
 int serve_broker(struct server *s);
 /* Parse the --forward targets (exit 2) and resolve them (exit 1). */
 void forward_setup(struct server *s);
 int serve_forward(struct server *s);
+
+/* The usage text (tcpserve_usage.c). */
+extern const char tcpserve_usage[];
 
 #endif

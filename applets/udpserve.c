@@ -18,58 +18,6 @@
 #include "../lib/mcast.h"
 #include "../lib/unixsock.h"
 
-const char udpserve_usage[] =
-"usage: udpserve [-0146vq] [-n COUNT] [-w SECS] [--echo | -r PREFIX]\n"
-"                [--reply-any] [--reply-rate N] [-a CIDR]... [-d CIDR]...\n"
-"                [-u USER[:GROUP]] [-c MAXPROCS] [--ready-fd N]\n"
-"                [--hexdump FILE] [--dump-in FILE] [--dump-out FILE]\n"
-"                [--sockopt NAME[=VALUE]]... [-M [SOURCE@]GROUP[%IFACE]]...\n"
-"                HOST PORT | --systemd[=NAME] | --fd N [PROG [ARGS...]]\n"
-"       udpserve [options] [-m MODE] -U PATH [PROG [ARGS...]]\n"
-"Receive datagrams on HOST PORT and print each payload as a line, or\n"
-"answer each: --echo, -r PREFIX, or PROG (datagram on its stdin, its\n"
-"output sent back; environment PROTO=UDP, UDPLOCALIP, UDPLOCALPORT,\n"
-"UDPREMOTEIP, UDPREMOTEPORT). No reply ever goes to the server's own\n"
-"address and port, nor by default to a source port below 1024. With -U,\n"
-"on a Unix-domain datagram socket; replies go to the sender's address (a\n"
-"sender without one gets none), PROG's environment is PROTO=UNIX,\n"
-"UNIXLOCALPATH, UNIXLOCALPID, UNIXLOCALUID, UNIXLOCALGID, UNIXREMOTEPATH.\n"
-"\n"
-"  -0           print the payloads exactly, no newline added\n"
-"  -1           once bound, print the port on stdout (not when printing\n"
-"               datagrams); also --ready-fd and NOTIFY_SOCKET (READY=1)\n"
-"  -4, -6       IPv4 / IPv6 only (a wildcard HOST is dual-stack)\n"
-"  -v           announce the address; log ADDR:PORT N bytes per datagram\n"
-"  -q           never announce the address\n"
-"  -n COUNT     exit after COUNT datagrams\n"
-"  -w SECS      exit after SECS without a datagram (0: never)\n"
-"  --echo       send each datagram back unchanged\n"
-"  -r PREFIX    send PREFIX and the datagram back\n"
-"  --reply-any  also answer source ports below 1024\n"
-"  --reply-rate N  at most N replies a second to one source (default\n"
-"               1000; 0: no limit)\n"
-"  -a CIDR      allow these addresses (with any -a, only those)\n"
-"  -d CIDR      deny these addresses\n"
-"  -m MODE      -U: the socket file's permissions, octal (e.g. 660)\n"
-"  -u USER[:GROUP]  run as USER after binding; -U's file is theirs\n"
-"  -U PATH      a Unix-domain socket instead of HOST PORT (@NAME:\n"
-"               abstract); a stale file is replaced, removed at exit\n"
-"  -c MAXPROCS  at most this many PROGs at once (default 40)\n"
-"  --ready-fd N  once bound, write a newline to descriptor N, close it\n"
-"  --systemd[=NAME]  the socket systemd passed (LISTEN_FDS; NAME: the\n"
-"               one of that name), in place of HOST PORT\n"
-"  --fd N       the bound datagram socket open on descriptor N\n"
-"  --dump-in FILE   copy each datagram taken to FILE ('-': stderr)\n"
-"  --dump-out FILE  copy each reply sent to FILE ('-': stderr)\n"
-"  --hexdump FILE   write each datagram taken ('<') and reply ('>') to\n"
-"               FILE ('-': stderr): a header naming the peer, then hex\n"
-"               lines in hexdump's canonical layout\n"
-"  --sockopt NAME[=VALUE]  set a socket option (repeatable): rcvbuf=BYTES,\n"
-"               sndbuf=BYTES (k/M suffixes), tos=N, ttl=N, reuseport,\n"
-"               bindtodevice=IFACE, mark=N\n"
-"  -M [SOURCE@]GROUP[%IFACE]  join the multicast GROUP (from SOURCE only)\n"
-"               on IFACE; HOST must be a wildcard or GROUP\n";
-
 #define BATCH	64		/* datagrams per recvmmsg */
 #define SLOT	65536		/* room for any UDP payload */
 #define RCVBUF	(8 << 20)
@@ -377,31 +325,6 @@ slots:
 	}
 }
 
-/*
- * -M: join each group (or exit 2 if the socket is bound where its
- * datagrams never arrive), or leave them all (join 0).
- */
-static void
-join_groups(int join)
-{
-	struct mcast_group *g;
-	char err[256];
-	int i;
-
-	if (join && S.ngroups)
-		mcast_only_joined(S.fd);
-	for (i = 0; i < S.ngroups; i++) {
-		g = &S.groups[i];
-		if (join && mcast_fits(S.fd, g, err, sizeof(err)) < 0)
-			die_usage("-M %s: %s", g->spec, err);
-		if (mcast_member(S.fd, g, join) < 0) {
-			if (join)
-				die_errno(EXIT_FAIL, "join %s", g->spec);
-			warn_errno("warning: leave %s", g->spec);
-		}
-	}
-}
-
 /* SIGCHLD wakes ppoll; it and SIGTERM/SIGINT only arrive inside it. */
 static void
 setup_signals(void)
@@ -454,7 +377,7 @@ udpserve_main(int argc, char **argv)
 		{ "reply-any", no_argument, NULL, 'A' },
 		{ "reply-rate", required_argument, NULL, 'R' },
 		SERVICE_LONGOPTS,
-	DUMP_LONGOPTS,
+		DUMP_LONGOPTS,
 		{ "sockopt", required_argument, NULL, OPT_SOCKOPT },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -566,7 +489,7 @@ udpserve_main(int argc, char **argv)
 	server_setup();
 	xdump_open(&udpserve_dump);
 	setup_socket(&sv, host, port, family, &so, &privs, &file);
-	join_groups(1);
+	mcast_join_all(S.fd, S.groups, S.ngroups, 1);
 	setup_replies(S.fd, S.port, any_port, rate);
 	if (!quiet && ((port == 0 && !S.sunlen) || S.verbose))
 		announce_listen(S.fd);
@@ -577,6 +500,6 @@ udpserve_main(int argc, char **argv)
 	ready_announce(&sv.ready, S.fd);
 	serve();
 	ready_stopping(&sv.ready);
-	join_groups(0);
+	mcast_join_all(S.fd, S.groups, S.ngroups, 0);
 	return EXIT_OK;
 }

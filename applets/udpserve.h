@@ -69,4 +69,7 @@ void serve_progs(const struct pollfd *pfd);
 /* Reap exited programs; a slot is free once reaped and drained. */
 void reap_progs(void);
 
+/* The usage text (udpserve_usage.c). */
+extern const char udpserve_usage[];
+
 #endif

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "dump.h"
+#include "relay.h"
 
 static volatile sig_atomic_t prog_pid, conn_fd = -1;
 

@@ -261,3 +261,22 @@ mcast_set_out(int fd, int family, const struct mcast_out *o,
 		return -1;
 	return 0;
 }
+
+void
+mcast_join_all(int fd, const struct mcast_group *g, int n, int join)
+{
+	char err[256];
+	int i;
+
+	if (join && n)
+		mcast_only_joined(fd);
+	for (i = 0; i < n; i++) {
+		if (join && mcast_fits(fd, &g[i], err, sizeof(err)) < 0)
+			die_usage("-M %s: %s", g[i].spec, err);
+		if (mcast_member(fd, &g[i], join) < 0) {
+			if (join)
+				die_errno(EXIT_FAIL, "join %s", g[i].spec);
+			warn_errno("warning: leave %s", g[i].spec);
+		}
+	}
+}

@@ -67,4 +67,11 @@ void mcast_only_joined(int fd);
 int mcast_set_out(int fd, int family, const struct mcast_out *o,
     const char **what);
 
+/*
+ * Join the n groups on fd (exit 2 if fd is bound where one's datagrams
+ * never arrive, exit 1 if a join fails), or leave them (join 0: a failure
+ * is a warning).
+ */
+void mcast_join_all(int fd, const struct mcast_group *g, int n, int join);
+
 #endif

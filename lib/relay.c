@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include "dump.h"
+#include "relay.h"
 
 #define BUFSZ (128 * 1024)
 #define PIPE_SZ (1024 * 1024)
