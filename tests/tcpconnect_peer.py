@@ -118,8 +118,9 @@ def main():
         announce(s)
         time.sleep(60)
     elif mode == "scan":
-        for _ in range(100):
-            a = listener()
+        # Three ports in a row; a busy machine may take many tries.
+        for _ in range(1000):
+            a, b = listener(), None
             port = a.getsockname()[1]
             try:
                 b = listener(port=port + 1, listen=False)
@@ -127,6 +128,10 @@ def main():
                 break
             except OSError:
                 a.close()
+                if b is not None:
+                    b.close()
+        else:
+            sys.exit("tcpconnect_peer: no three free ports in a row")
         announce(a)
         time.sleep(60)
     elif mode == "multi":
