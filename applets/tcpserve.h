@@ -121,6 +121,8 @@ int acceptor_start(struct acceptor *a, struct server *s, struct evloop *l,
     int (*add)(struct acceptor *, int, const union peer *));
 /* A client that add took is gone: accept again if that was the limit. */
 void acceptor_closed(struct acceptor *a);
+/* Out of descriptors: stop accepting for a back-off (BACKOFF_MS). */
+void acceptor_pause(struct acceptor *a);
 
 /* ---- tcpserve_ucspi.c: tcpserver's -B, -h/-p, -l, -E ---- */
 

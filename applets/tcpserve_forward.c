@@ -37,6 +37,8 @@ struct fconn {
 	struct pp_reader *pp;	/* --proxy-protocol: its header is coming */
 	struct sockaddr_storage local;	/* ours, as the header named it */
 	int has_local;
+	int starved;		/* out of descriptors: the timer retries */
+	long long starved_at;	/* when that began, ms; 0: not starved */
 	struct dump_conn dcs;	/* --hexdump &c: this connection's */
 	struct fwd *f;
 	struct fconn *prev, *next;
@@ -301,14 +303,39 @@ connected(struct fconn *c, int fd)
 		settle(c);
 }
 
+/* Out of descriptors or memory: the server's trouble, not the target's. */
+static int
+starving(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	    err == ENOMEM;
+}
+
 /* The target being tried failed with err: the next one, if any. */
 static void
 target_failed(struct fconn *c, int err)
 {
 	struct fwd *f = c->f;
 	char where[ADDRPORT_LEN];
+	long long now = ev_now(f->l), wait = f->s->wait_ms > 0 ?
+	    f->s->wait_ms : CONNECT_WAIT_MS;
 
-	if (f->s->verbose || err == EMFILE || err == ENFILE || err == ENOMEM)
+	/*
+	 * No socket to be had is no fault of the target's, and passes: the
+	 * client waits (as the backlog's do, accepting paused) and the same
+	 * target is tried again, until -w's time has gone by.
+	 */
+	if (starving(err)) {
+		if (c->starved_at == 0)
+			c->starved_at = now;
+		if (now - c->starved_at < wait &&
+		    ev_timer_arm(f->l, &c->timer, now + BACKOFF_MS) == 0) {
+			c->starved = 1;
+			acceptor_pause(&f->a);
+			return;
+		}
+	}
+	if (f->s->verbose || starving(err))
 		warn_msg("warning: %s: connect %s: %s", fmt_peer(
 		    &c->peer, where, sizeof(where)), f->s->targets[
 		    (c->first + c->tried) % f->s->nfwd].name, strerror(err));
@@ -378,14 +405,20 @@ header_in(struct fconn *c)
 	}
 }
 
-/* -i: nothing moved for idle_ms? A header not in by its deadline? */
+/*
+ * -i: nothing moved for idle_ms? A header not in by its deadline? Or a
+ * connect to retry, descriptors having run out.
+ */
 static void
 on_timer(struct evloop *l, struct ev_timer *t)
 {
 	struct fconn *c = CONN_OF(t);
 	long long due = c->last + c->f->s->idle_ms;
 
-	if (c->pp) {
+	if (c->starved) {
+		c->starved = 0;
+		try_targets(c);
+	} else if (c->pp) {
 		header_failed(c->f->s, &c->peer, "timed out");
 		fwd_close(c, 0, NULL);
 	} else if (due <= ev_now(l)) {

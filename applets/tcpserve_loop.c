@@ -84,3 +84,12 @@ acceptor_closed(struct acceptor *a)
 	if (!a->listening && a->resume.slot == 0)
 		interest(a, 1);
 }
+
+void
+acceptor_pause(struct acceptor *a)
+{
+	interest(a, 0);
+	if (a->resume.slot == 0 && ev_timer_arm(a->l, &a->resume,
+	    ev_now(a->l) + BACKOFF_MS) < 0)
+		interest(a, 1);
+}

@@ -376,3 +376,28 @@ time.sleep(20)' "$PORT" 3>&- &
 	# The client's socket (inherited from the listener) and the backend's.
 	[ "$(grep 'listen=0' "$BATS_TEST_TMPDIR/opts" | grep -c ' tos=32\b')" = 2 ]
 }
+
+@test "--forward out of descriptors: a client waits for its backend socket instead of being dropped" {
+	start_server tcpserve --echo 127.0.0.1 0
+	back=$PORT
+	SERVER_PID2=$SERVER_PID
+	start_server tcpserve -v --forward "127.0.0.1:$back" 127.0.0.1 0
+	run -0 python3 - "$SERVER_PID" "$PORT" <<'PY'
+import os, resource, socket, sys, time
+pid, port = int(sys.argv[1]), int(sys.argv[2])
+soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+fds = {int(x) for x in os.listdir("/proc/%d/fd" % pid)}
+# Room for the client's socket, none for the backend's: the limit just
+# past the lowest free descriptor (it counts numbers, not open files).
+free = min(set(range(len(fds) + 1)) - fds)
+resource.prlimit(pid, resource.RLIMIT_NOFILE, (free + 1, hard))
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+s.sendall(b"still here\n")
+time.sleep(1)
+resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+print(s.makefile("rb").readline().decode().strip())
+PY
+	kill "$SERVER_PID2"
+	wait "$SERVER_PID2" || true
+	[ "$output" = "still here" ]
+}
