@@ -204,7 +204,7 @@ silent_target() {
 	export PEER SOCKBOX T=$BATS_TEST_TMPDIR
 	run -0 --separate-stderr timeout 30 unshare -n bash -c silent_target
 	[ "$output" = LIVE ]
-	[[ "$stderr" == *"connect 10.99.0.2:80: Connection timed out"* ]]
+	[[ "$stderr" == *"connect 10.99.0.2:80: $(libc_msg timedout)"* ]]
 	[[ "$stderr" == *" to 127.0.0.1:"* ]]
 }
 

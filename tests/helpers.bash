@@ -141,6 +141,8 @@ libc_msg() {
 	glibc:nodata) echo "No address associated with hostname" ;;
 	glibc:family) echo "Address family for hostname not supported" ;;
 	glibc:netunreach) echo "Network is unreachable" ;;
+	glibc:timedout) echo "Connection timed out" ;;
+	musl:timedout) echo "Operation timed out" ;;
 	musl:noname | musl:nodata | musl:family) echo "Name does not resolve" ;;
 	musl:netunreach) echo "Network unreachable" ;;
 	*) echo "libc_msg: unknown message $1" >&2; return 1 ;;
