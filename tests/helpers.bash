@@ -142,6 +142,8 @@ libc_msg() {
 	glibc:family) echo "Address family for hostname not supported" ;;
 	glibc:netunreach) echo "Network is unreachable" ;;
 	glibc:timedout) echo "Connection timed out" ;;
+	glibc:addrinuse) echo "Address already in use" ;;
+	musl:addrinuse) echo "Address in use" ;;
 	musl:timedout) echo "Operation timed out" ;;
 	musl:noname | musl:nodata | musl:family) echo "Name does not resolve" ;;
 	musl:netunreach) echo "Network unreachable" ;;

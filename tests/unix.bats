@@ -156,7 +156,7 @@ normalize() {
 	# An abstract name has no file, and a second server cannot take it.
 	[ ! -e "$ABS" ]
 	run -1 --separate-stderr "$SOCKBOX" tcpserve -U "$ABS"
-	[ "$stderr" = "tcpserve: bind $ABS: Address already in use" ]
+	[ "$stderr" = "tcpserve: bind $ABS: $(libc_msg addrinuse)" ]
 	[ -z "$output" ]
 }
 
@@ -171,14 +171,14 @@ normalize() {
 @test "tcpserve -U refuses a live socket (exit 1) and leaves it working" {
 	start_unix tcpserve -v -U "$D/s" echo first
 	run -1 --separate-stderr "$SOCKBOX" tcpserve -U "$D/s" echo second
-	[ "$stderr" = "tcpserve: bind $D/s: Address already in use" ]
+	[ "$stderr" = "tcpserve: bind $D/s: $(libc_msg addrinuse)" ]
 	[ -z "$output" ]
 	[ -S "$D/s" ]
 	run -0 timeout 10 python3 "$PEER" stream "$D/s"
 	[ "$output" = first ]
 	# A datagram server on the path is live too.
 	run -1 --separate-stderr "$SOCKBOX" udpserve -U "$D/s"
-	[ "$stderr" = "udpserve: bind $D/s: Address already in use" ]
+	[ "$stderr" = "udpserve: bind $D/s: $(libc_msg addrinuse)" ]
 }
 
 @test "tcpserve and udpserve -U never remove a path that is not a socket" {
