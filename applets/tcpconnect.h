@@ -37,6 +37,15 @@ struct opts {
 int scan_ports(const char *host, struct addrinfo *res, int lo, int hi,
     int range, const struct opts *o);
 
+/*
+ * tcpconnect_relay.c: run argv on connection fd (dumped through d when it
+ * is on) and return its status as a shell would; or relay fd with stdin
+ * and stdout, exit 0 only if every byte went through both ways (where
+ * names the peer in messages).
+ */
+int run_prog(char **argv, int fd, struct dump *d);
+int relay_conn(const char *where, int fd, struct opts *o);
+
 /* The usage text (tcpconnect_usage.c). */
 extern const char tcpconnect_usage[];
 

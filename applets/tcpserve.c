@@ -142,18 +142,6 @@ check_relay_opts(const struct server *s)
 		die_usage("--recv-only and --send-only exclude each other");
 }
 
-/* One more --forward TARGET, parsed later (forward_setup). */
-static void
-add_target(struct server *s, char *target)
-{
-	char **grown;
-
-	if ((grown = realloc(s->fwd, (s->nfwd + 1) * sizeof(*grown))) == NULL)
-		die_errno(EXIT_FAIL, "memory");
-	s->fwd = grown;
-	s->fwd[s->nfwd++] = target;
-}
-
 /* -U's options, and those for addresses that mean nothing with it. */
 static void
 check_unix_opts(const struct server *s)

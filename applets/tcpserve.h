@@ -11,10 +11,15 @@
 #include "../lib/evloop.h"
 #include "../lib/service.h"
 #include "../lib/sockopt.h"
-
-struct target;
 #include "../lib/endpoint.h"
 #include "../lib/unixsock.h"
+
+/* A --forward TARGET (tcpserve_targets.c). */
+struct target {
+	struct endpoint ep;
+	struct addrinfo *res;	/* EP_INET: resolved at start-up */
+	char name[NI_MAXHOST + 16];	/* as -v logs it */
+};
 
 #define BACKOFF_MS	100	/* pause accepting when out of descriptors */
 #define CONNECT_WAIT_MS	10000	/* --forward: a target's time without -w */
@@ -150,8 +155,12 @@ int serve_relay(struct server *s);
 int serve_echo(struct server *s);
 int serve_programs(struct server *s);
 int serve_broker(struct server *s);
+/* One more --forward TARGET, parsed later (forward_setup). */
+void add_target(struct server *s, char *target);
 /* Parse the --forward targets (exit 2) and resolve them (exit 1). */
 void forward_setup(struct server *s);
+/* Free what forward_setup made. */
+void free_targets(struct server *s);
 int serve_forward(struct server *s);
 
 /* The usage text (tcpserve_usage.c). */

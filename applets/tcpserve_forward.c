@@ -16,12 +16,6 @@
 #define POOL_PIPES	32	/* idle pipes kept for the next burst */
 #define PREFIX_MAX	256	/* a --send-proxy header (v2: 232 at most) */
 
-struct target {
-	struct endpoint ep;
-	struct addrinfo *res;	/* EP_INET: resolved at start-up */
-	char name[NI_MAXHOST + 16];	/* as -v logs it */
-};
-
 struct fwd;
 
 /* One client and its backend. */
@@ -60,41 +54,6 @@ struct fwd {
 	offsetof(struct fconn, timer)))
 
 static void try_targets(struct fconn *c);
-
-void
-forward_setup(struct server *s)
-{
-	struct target *t;
-	unsigned i;
-	int err;
-
-	if ((s->targets = calloc(s->nfwd, sizeof(*t))) == NULL)
-		die_errno(EXIT_FAIL, "memory");
-	/* Every target is checked before any is looked up. */
-	for (i = 0; i < s->nfwd; i++) {
-		t = &s->targets[i];
-		xendpoint_parse(s->fwd[i], "tcp", &t->ep);
-		fmt_endpoint(&t->ep, t->name, sizeof(t->name));
-	}
-	for (i = 0; i < s->nfwd; i++) {
-		t = &s->targets[i];
-		if (t->ep.kind == EP_INET && (err = resolve_host(t->ep.host,
-		    t->ep.port, AF_UNSPEC, SOCK_STREAM, &t->res)))
-			die_msg(EXIT_FAIL, "%s: %s", t->name, gai_msg(err));
-	}
-}
-
-static void
-free_targets(struct server *s)
-{
-	unsigned i;
-
-	for (i = 0; i < s->nfwd; i++)
-		if (s->targets[i].res)
-			freeaddrinfo(s->targets[i].res);
-	free(s->targets);
-	s->targets = NULL;
-}
 
 /*
  * --send-proxy: the PROXY header the backend gets before any of the

@@ -1,14 +1,21 @@
 /*
- * udpserve.h: what udpserve's three files share. udpserve.c receives and
- * prints, udpserve_reply.c answers (and decides whether to), and
- * udpserve_prog.c runs a PROG per datagram.
+ * udpserve.h: what udpserve's files share. udpserve.c receives and
+ * prints, udpserve_setup.c sets the socket and signals up,
+ * udpserve_reply.c answers (and decides whether to), and udpserve_prog.c
+ * runs a PROG per datagram.
  */
 #ifndef UDPSERVE_H
 #define UDPSERVE_H
 
 #include <poll.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/un.h>
 #include "../lib/dump.h"
+#include "../lib/mcast.h"
+#include "../lib/service.h"
+#include "../lib/sockopt.h"
+#include "../lib/unixsock.h"
 
 #define CTL_LEN	(CMSG_SPACE(sizeof(struct in_pktinfo)) + \
 		 CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)))
@@ -71,5 +78,46 @@ void reap_progs(void);
 
 /* The usage text (udpserve_usage.c). */
 extern const char udpserve_usage[];
+
+/* ---- the server's one state: udpserve.c serves, udpserve_setup.c sets up ---- */
+
+#define BATCH	64		/* datagrams per recvmmsg */
+#define SLOT	65536		/* room for any UDP payload */
+#define RCVBUF	(8 << 20)
+#define GRO_SEGS 64		/* datagrams in one UDP_GRO receive, usually */
+/* A payload and a newline for every datagram of a usual batch. */
+#define OUT_IOV	(2 * BATCH * GRO_SEGS)
+#define MAX_GROUPS 64		/* -M; the kernel's default limit is 20 */
+
+struct udpserver {
+	int fd, port, verbose, echo, exact, maxprocs;
+	const char *prefix;	/* -r, or "" for --echo: replies */
+	size_t prefix_len;
+	char **prog;
+	unsigned long long count, limit;
+	long long idle_ms;
+	struct acl acl;
+	struct mcast_group groups[MAX_GROUPS];
+	int ngroups;
+	struct sockaddr_un sun;	/* -U */
+	socklen_t sunlen;	/* > 0: -U was given */
+	struct mmsghdr msgs[BATCH], replies[BATCH];
+	struct iovec iov[BATCH], riov[BATCH][2], out[OUT_IOV];
+	int nout;		/* iovecs in out */
+	struct sockaddr_storage from[BATCH];
+	_Alignas(struct cmsghdr) char ctl[BATCH][CTL_LEN];
+	struct origin orig[BATCH];
+	sigset_t blocked, open;
+};
+extern struct udpserver S;
+
+/* udpserve_setup.c: the socket (or -U's), its receive slots; signals. */
+void setup_socket(struct service *sv, const char *host, int port,
+    int family, const struct sockopts *so, struct privs *privs,
+    struct unix_file *file);
+void setup_signals(void);
+/* Options that only make sense together: exit 2 if they are not. */
+void check_conflicts(int nprog, int any_port, int rate_set, int family,
+    int mode);
 
 #endif
